@@ -1,0 +1,45 @@
+/** Every message the library shows a user, in one place. */
+export const Messages = {
+  invalidDuration: (value: unknown, where: string) =>
+    `Invalid duration ${JSON.stringify(value) ?? String(value)} for ${where}: use a positive number of milliseconds ` +
+    `or a string like '250ms', '30s', '5m', '2h' or '1d'.`,
+  unknownAlias: (alias: string, where: string, known: string[]) =>
+    `Unknown cache alias '${alias}' used by ${where}. Known aliases: ${known.map((a) => `'${a}'`).join(', ')}. ` +
+    `Declare it in CacheMemoizeModule.forRoot({ caches: { ${alias}: { store: 'memory' } } }) or use one of those.`,
+  invalidCacheDefinition: (alias: string) =>
+    `Cache alias '${alias}' must be { store: 'memory' }, { store: 'redis' } or { cache: <a cache-manager Cache> }.`,
+  invalidMax: (alias: string, max: unknown) =>
+    `Cache alias '${alias}' has max ${String(max)}: give a positive whole number of entries.`,
+  noCaches: () => `CacheMemoizeModule.forRoot({ caches }) declares no cache: leave 'caches' out for a memory cache, or declare one.`,
+  appliedTwice: (owner: string) => `@CacheMemoize is applied twice to ${owner}: keep one.`,
+  notAMethod: (owner: string) => `@CacheMemoize on ${owner}: it decorates methods only, not accessors or fields.`,
+  distributedNeedsRedis: (owner: string, alias: string) =>
+    `${owner} asks for lock: 'distributed', but cache '${alias}' is not a Redis alias. Use a { store: 'redis' } alias or lock: 'process'.`,
+  refreshAfterNotShorter: (owner: string) =>
+    `${owner} has refreshAfter at or past its ttl, so it would never refresh: make refreshAfter shorter than ttl.`,
+  hardTimeoutNotLonger: (owner: string) =>
+    `${owner} has hardTimeout at or below timeout: the soft timeout could never fire. Make hardTimeout longer than timeout.`,
+  timeoutNeedsStale: (owner: string) =>
+    `${owner} sets timeout, which serves a stale value while a slow recompute finishes, but keeps no stale values: add staleIfError.`,
+  varyOnProvider: (owner: string) =>
+    `${owner} sets vary, which only applies to controller handlers cached by CacheMemoizeInterceptor: remove it.`,
+  invalidPrefix: (owner: string) => `${owner} has an empty prefix: leave it out for '${owner}', or give a name.`,
+  notMemoized: (owner: string, known: string[]) =>
+    `${owner} is not a memoized method of a provider in this application` +
+    (known.length ? ` (memoized here: ${known.join(', ')})` : '') +
+    `. Decorate it with @CacheMemoize and register its class as a provider.`,
+  refreshNeedsSingleton: (owner: string) =>
+    `refresh(${owner}) needs a singleton instance to call the method on, but this provider is request-scoped or transient. ` +
+    `Use invalidate() instead, or make the provider a singleton.`,
+  unencodableArgument: (owner: string, what: string, where: string) =>
+    `Cannot build a cache key for ${owner}: ${where} is ${what}. Give @CacheMemoize a key option, ` +
+    `e.g. key: (user) => user.id, that returns only data.`,
+  invalidComputedTtl: (owner: string) =>
+    `the ttl function of ${owner} returned an invalid duration; the result was returned but not cached`,
+  notStored: (owner: string, alias: string) => `${owner}: result not cached in '${alias}'`,
+  storeFailed: (owner: string, alias: string) => `${owner}: cache '${alias}' failed, calling the method directly`,
+  refreshFailed: (owner: string) => `${owner}: background refresh failed, keeping the cached value`,
+  callbackFailed: (name: string) => `${name}: a cache callback threw`,
+  hardTimeout: (owner: string, ms: number, key: string) =>
+    `${owner} did not finish within its hardTimeout of ${ms}ms (key ${key}). Raise hardTimeout, or add staleIfError to serve the last value meanwhile.`,
+};

@@ -1,0 +1,59 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from './cache-memoize.constants.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN,
+  OPTIONS_TYPE,
+} from './cache-memoize.module-definition.js';
+import { CacheMemoizeSettings } from './cache-memoize.settings.js';
+import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
+import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
+import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
+import { MemoizedMethodRegistry } from './explorer/memoized-method.registry.js';
+import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js';
+import { InvalidationService } from './invalidation/invalidation.service.js';
+import { CacheRegistry } from './registry/cache.registry.js';
+import { CacheMemoizeStats } from './stats/cache-memoize.stats.js';
+
+/** Holds the defaults of one `forFeature()` call, for the explorer to find among a module's imports. */
+@Module({})
+export class CacheMemoizeFeatureModule {}
+
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: CacheMemoizeSettings, useFactory: (options) => new CacheMemoizeSettings(options), inject: [MODULE_OPTIONS_TOKEN] },
+    CacheRegistry,
+    CacheMemoizeMetadataAccessor,
+    MemoizedMethodFactory,
+    MemoizedMethodRegistry,
+    CacheMemoizeExplorer,
+    InvalidationService,
+    CacheMemoizeStats,
+  ],
+  exports: [CacheRegistry, InvalidationService, CacheMemoizeStats, MemoizedMethodFactory, CacheMemoizeMetadataAccessor],
+})
+export class CacheMemoizeModule extends ConfigurableModuleClass {
+  /**
+   * Sets up the caches and wires every `@CacheMemoize` method of the application.
+   * Global unless `isGlobal: false`.
+   */
+  static forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** Like forRoot, with options from a factory, a class or an existing provider. */
+  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return super.forRootAsync(options);
+  }
+
+  /** Defaults for the `@CacheMemoize` methods of the providers of the importing module. */
+  static forFeature(defaults: MemoizeDefaults): DynamicModule {
+    return {
+      module: CacheMemoizeFeatureModule,
+      providers: [{ provide: CACHE_MEMOIZE_FEATURE_DEFAULTS, useValue: defaults }],
+    };
+  }
+}

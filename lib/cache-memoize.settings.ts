@@ -1,0 +1,34 @@
+import { DEFAULT_CACHE_ALIAS, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL } from './cache-memoize.constants.js';
+import { Messages } from './cache-memoize.messages.js';
+import { CacheConfigError } from './errors.js';
+import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
+import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
+import { parseDuration } from './utils/duration.js';
+
+/**
+ * The root options with every default applied and every duration parsed: the one place
+ * where `forRoot` options become the values the rest of the library reads.
+ */
+export class CacheMemoizeSettings {
+  readonly caches: Readonly<Record<string, CacheDefinition>>;
+  readonly defaultCache: string;
+  readonly namespace: string | undefined;
+  readonly ttlMs: number;
+  readonly storeTimeoutMs: number;
+  readonly throwOnStoreError: boolean;
+  readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
+
+  constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
+    this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
+    if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
+    this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;
+    if (!(this.defaultCache in this.caches)) {
+      throw new CacheConfigError(Messages.unknownAlias(this.defaultCache, 'forRoot({ defaultCache })', Object.keys(this.caches)));
+    }
+    this.namespace = options.namespace || undefined;
+    this.ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })');
+    this.storeTimeoutMs = parseDuration(options.storeTimeout ?? DEFAULT_STORE_TIMEOUT, 'forRoot({ storeTimeout })');
+    this.throwOnStoreError = options.onStoreError === 'throw';
+    this.onEvent = options.onEvent;
+  }
+}

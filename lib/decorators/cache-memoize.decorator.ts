@@ -1,0 +1,43 @@
+import type { Observable } from 'rxjs';
+import { CACHE_MEMOIZE_METADATA } from '../cache-memoize.constants.js';
+import { Messages } from '../cache-memoize.messages.js';
+import { CacheConfigError } from '../errors.js';
+import type { MemoizeOptions } from '../interfaces/memoize-options.interface.js';
+import type { Duration } from '../utils/duration.js';
+import { createTrampoline, type MemoizeBinding } from './trampoline.js';
+
+/** What `@CacheMemoize` records on the method, for the explorer and the interceptor. */
+export interface CacheMemoizeMetadata {
+  options: MemoizeOptions;
+  binding: MemoizeBinding;
+}
+
+/** Methods that can be memoized: those returning a Promise or an Observable. */
+export type MemoizableMethod = (...args: any[]) => Promise<unknown> | Observable<unknown>;
+
+/**
+ * Memoizes a provider method, or caches a controller handler's response (with
+ * `CacheMemoizeInterceptor`). Give a ttl (`'5m'`) or options.
+ *
+ * ```ts
+ * @CacheMemoize('5m')
+ * async findRelated(postId: number): Promise<Post[]> { ... }
+ * ```
+ */
+export function CacheMemoize<A extends unknown[] = any[], R = any>(options?: MemoizeOptions<A, R> | Duration) {
+  const normalized = (typeof options === 'object' && options !== null ? options : options === undefined ? {} : { ttl: options }) as MemoizeOptions;
+  return <T extends MemoizableMethod>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<T>,
+  ): TypedPropertyDescriptor<T> => {
+    const owner = `${target.constructor.name}.${String(propertyKey)}`;
+    const original = descriptor.value;
+    if (typeof original !== 'function') throw new CacheConfigError(Messages.notAMethod(owner));
+    if (Reflect.hasOwnMetadata(CACHE_MEMOIZE_METADATA, original)) throw new CacheConfigError(Messages.appliedTwice(owner));
+    const { trampoline, binding } = createTrampoline(original, String(propertyKey));
+    const metadata: CacheMemoizeMetadata = { options: normalized, binding };
+    Reflect.defineMetadata(CACHE_MEMOIZE_METADATA, metadata, trampoline);
+    return { ...descriptor, value: trampoline as T };
+  };
+}

@@ -1,0 +1,37 @@
+import type { MemoizedMethod } from '../explorer/memoized-method.js';
+
+/**
+ * Where the explorer wires a decorated method to the memoizer of the application that
+ * owns an instance. Singletons carry their memoizer under `slot` (one property read per
+ * call, and two apps in one process never meet); request-scoped and transient instances,
+ * which are created after bootstrap, find theirs by class.
+ */
+export interface MemoizeBinding {
+  readonly original: Function;
+  readonly slot: symbol;
+  readonly byClass: WeakMap<Function, MemoizedMethod>;
+}
+
+/**
+ * Replaces a decorated method on the prototype, so that every way of calling it (from
+ * another provider, from `this`, from a subclass) reaches the memoizer. An instance that
+ * Nest did not create, or a `super` call, runs the original method.
+ */
+export function createTrampoline(original: Function, methodName: string): { trampoline: Function; binding: MemoizeBinding } {
+  const binding: MemoizeBinding = { original, slot: Symbol(`cache-memoize:${methodName}`), byClass: new WeakMap() };
+  const { slot, byClass } = binding;
+  const trampoline = function (this: any, ...args: unknown[]): unknown {
+    if (this != null) {
+      const memoized: MemoizedMethod | undefined = this[slot] ?? byClass.get(this.constructor);
+      if (memoized !== undefined) return memoized.invoke(this, args);
+    }
+    return original.apply(this, args);
+  };
+  Object.defineProperty(trampoline, 'name', { value: methodName });
+  Object.defineProperty(trampoline, 'length', { value: original.length });
+  // Route, guard and other metadata set on the method before this decorator stays visible.
+  for (const key of Reflect.getOwnMetadataKeys(original)) {
+    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), trampoline);
+  }
+  return { trampoline, binding };
+}

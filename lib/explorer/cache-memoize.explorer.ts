@@ -1,0 +1,79 @@
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
+import type { MemoizeBinding } from '../decorators/trampoline.js';
+import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
+import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
+import type { MemoizedMethod } from './memoized-method.js';
+import { MemoizedMethodFactory } from './memoized-method.factory.js';
+import { MemoizedMethodRegistry } from './memoized-method.registry.js';
+
+/**
+ * Wires every `@CacheMemoize` method of every provider to this application's memoizer
+ * at bootstrap: singletons through their own instance, request-scoped and transient
+ * providers through their class.
+ */
+@Injectable()
+export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
+  private readonly classBindings: Array<{ binding: MemoizeBinding; type: Function; memoized: MemoizedMethod }> = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: CacheMemoizeMetadataAccessor,
+    private readonly factory: MemoizedMethodFactory,
+    private readonly methods: MemoizedMethodRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      if (!wrapper.isAlias) this.wire(wrapper);
+    }
+  }
+
+  /** Another application may still use the classes: only undo what this one did. */
+  onModuleDestroy(): void {
+    for (const { binding, type, memoized } of this.classBindings) {
+      if (binding.byClass.get(type) === memoized) binding.byClass.delete(type);
+    }
+  }
+
+  private wire(wrapper: InstanceWrapper): void {
+    const singleton = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+    const instance: object | undefined = singleton ? wrapper.instance : undefined;
+    const type = singleton ? instance?.constructor : wrapper.inject ? undefined : wrapper.metatype;
+    if (typeof type !== 'function' || !type.prototype) return;
+    for (const methodName of this.scanner.getAllMethodNames(type.prototype)) {
+      const metadata = this.accessor.getMethodMetadata(type.prototype[methodName]);
+      if (!metadata) continue;
+      let memoized = this.methods.get(type, methodName);
+      if (!memoized) {
+        memoized = this.factory.create({ type, methodName, moduleDefaults: this.moduleDefaults(wrapper) }, metadata);
+      }
+      this.methods.add(type, methodName, memoized, instance);
+      if (!instance || !this.attach(instance, metadata.binding.slot, memoized)) {
+        metadata.binding.byClass.set(type, memoized);
+        this.classBindings.push({ binding: metadata.binding, type, memoized });
+      }
+    }
+  }
+
+  private attach(instance: object, slot: symbol, memoized: MemoizedMethod): boolean {
+    try {
+      Object.defineProperty(instance, slot, { value: memoized, configurable: true });
+      return true;
+    } catch {
+      return false; // a frozen instance: it is served through its class instead
+    }
+  }
+
+  /** The defaults of `CacheMemoizeModule.forFeature()` imported by the provider's module. */
+  private moduleDefaults(wrapper: InstanceWrapper): MemoizeDefaults | undefined {
+    for (const imported of wrapper.host?.imports ?? []) {
+      const defaults = imported.providers.get(CACHE_MEMOIZE_FEATURE_DEFAULTS);
+      if (defaults) return defaults.instance as MemoizeDefaults;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { Messages } from '../cache-memoize.messages.js';
+import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
+import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
+import { CacheConfigError } from '../errors.js';
+import type { MemoizeDefaults, MemoizeOptions } from '../interfaces/memoize-options.interface.js';
+import { KeyBuilder } from '../keys/key-builder.js';
+import { CacheRegistry } from '../registry/cache.registry.js';
+import { scopeOf } from '../registry/memo-store.interface.js';
+import { parseDuration, parseOptionalDuration } from '../utils/duration.js';
+import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
+import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
+import { MemoizedMethod } from './memoized-method.js';
+import type { MethodConfig, ReturnMode } from './method-config.js';
+
+/** Where a method is declared, and whether it is a controller handler. */
+export interface MethodSite {
+  type: Function;
+  methodName: string;
+  /** `forFeature` defaults of the provider's module. */
+  moduleDefaults?: MemoizeDefaults;
+  isHandler?: boolean;
+}
+
+/**
+ * Turns `@CacheMemoize` metadata into a MemoizedMethod, merging options once, strongest
+ * first: the decorator, `@CacheMemoizeConfig`, `forFeature`, the alias, `forRoot`. Every
+ * configuration mistake surfaces here, at bootstrap, naming the method.
+ */
+@Injectable()
+export class MemoizedMethodFactory {
+  private readonly log = new RateLimitedLogger();
+
+  constructor(
+    private readonly settings: CacheMemoizeSettings,
+    private readonly registry: CacheRegistry,
+    private readonly accessor: CacheMemoizeMetadataAccessor,
+  ) {}
+
+  create(site: MethodSite, metadata: CacheMemoizeMetadata): MemoizedMethod {
+    return new MemoizedMethod(this.resolve(site, metadata.options, metadata.binding.original), metadata.binding.original, this.log);
+  }
+
+  private resolve(site: MethodSite, options: MemoizeOptions, original: Function): MethodConfig {
+    const { type, methodName } = site;
+    const className = type.name;
+    const owner = `${className}.${methodName}`;
+    const classDefaults = this.accessor.getClassDefaults(type) ?? {};
+    const moduleDefaults = site.moduleDefaults ?? {};
+    const pick = <K extends keyof MemoizeDefaults>(name: K): MemoizeDefaults[K] =>
+      options[name] ?? classDefaults[name] ?? moduleDefaults[name];
+    const at = (option: string) => `${owner} (${option})`;
+
+    const alias = this.registry.alias(pick('cache'), owner);
+    const ttlOption = pick('ttl');
+    const ttl = typeof ttlOption === 'function' ? ttlOption : ttlOption !== undefined ? parseDuration(ttlOption, at('ttl')) : (alias.ttlMs ?? this.settings.ttlMs);
+    const refreshAfterMs = parseOptionalDuration(pick('refreshAfter'), at('refreshAfter'));
+    const staleIfErrorMs = parseOptionalDuration(pick('staleIfError'), at('staleIfError')) ?? 0;
+    const timeoutMs = parseOptionalDuration(options.timeout, at('timeout'));
+    const hardTimeoutMs = parseOptionalDuration(options.hardTimeout, at('hardTimeout'));
+    const lock = pick('lock') ?? 'process';
+    const prefix = this.prefixOf(options, classDefaults, moduleDefaults, className, methodName);
+
+    if (prefix === '') throw new CacheConfigError(Messages.invalidPrefix(owner));
+    if (refreshAfterMs !== undefined && typeof ttl === 'number' && refreshAfterMs >= ttl) {
+      throw new CacheConfigError(Messages.refreshAfterNotShorter(owner));
+    }
+    if (timeoutMs !== undefined && staleIfErrorMs === 0) throw new CacheConfigError(Messages.timeoutNeedsStale(owner));
+    if (timeoutMs !== undefined && hardTimeoutMs !== undefined && hardTimeoutMs <= timeoutMs) {
+      throw new CacheConfigError(Messages.hardTimeoutNotLonger(owner));
+    }
+    if (lock === 'distributed' && alias.kind !== 'redis') throw new CacheConfigError(Messages.distributedNeedsRedis(owner, alias.name));
+    if (options.vary !== undefined && !site.isHandler) throw new CacheConfigError(Messages.varyOnProvider(owner));
+
+    return {
+      className,
+      methodName,
+      owner,
+      alias: alias.name,
+      store: alias.store,
+      keys: new KeyBuilder(this.settings.namespace, prefix, owner, options.key),
+      scope: scopeOf(prefix),
+      returnMode: returnModeOf(type, methodName, original),
+      ttl,
+      tags: options.tags,
+      skip: options.skip,
+      unless: options.unless,
+      storeResult: options.storeResult ?? true,
+      onHit: options.onHit,
+      onMiss: options.onMiss,
+      refreshAfterMs,
+      staleIfErrorMs,
+      timeoutMs,
+      hardTimeoutMs,
+      lock,
+      clone: options.clone ?? alias.clone,
+      throwOnStoreError: this.settings.throwOnStoreError,
+      onEvent: this.settings.onEvent,
+    };
+  }
+
+  /** A method's own prefix is used as given; a class or module prefix is a prefix for the method names. */
+  private prefixOf(options: MemoizeOptions, classDefaults: MemoizeDefaults, moduleDefaults: MemoizeDefaults, className: string, methodName: string): string {
+    if (options.prefix !== undefined) return options.prefix;
+    const shared = classDefaults.prefix ?? moduleDefaults.prefix;
+    return `${shared ?? className}.${methodName}`;
+  }
+}
+
+function returnModeOf(type: Function, methodName: string, original: Function): ReturnMode {
+  const declared = Reflect.getMetadata('design:returntype', type.prototype, methodName);
+  if (declared === Observable || declared?.prototype instanceof Observable) return 'observable';
+  if (declared === Promise || original.constructor.name === 'AsyncFunction') return 'promise';
+  return 'unknown';
+}
+

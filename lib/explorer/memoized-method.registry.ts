@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { Messages } from '../cache-memoize.messages.js';
+import { CacheConfigError } from '../errors.js';
+import type { MemoizedMethod } from './memoized-method.js';
+
+interface Registration {
+  memoized: MemoizedMethod;
+  /** A singleton to call the method on, for `refresh`; none for request-scoped or transient providers. */
+  instance?: object;
+}
+
+/** The memoized methods of this application, by class and method name. */
+@Injectable()
+export class MemoizedMethodRegistry {
+  private readonly byType = new Map<Function, Map<string, Registration>>();
+
+  get(type: Function, methodName: string): MemoizedMethod | undefined {
+    return this.byType.get(type)?.get(methodName)?.memoized;
+  }
+
+  add(type: Function, methodName: string, memoized: MemoizedMethod, instance?: object): void {
+    let methods = this.byType.get(type);
+    if (!methods) this.byType.set(type, (methods = new Map()));
+    const existing = methods.get(methodName);
+    methods.set(methodName, { memoized, instance: existing?.instance ?? instance });
+  }
+
+  /** The registration of `Type.method`, or a CacheConfigError listing what is memoized. */
+  find(type: Function, methodName: PropertyKey): Registration {
+    const found = this.byType.get(type)?.get(String(methodName));
+    if (found) return found;
+    const known = this.all().map((memoized) => memoized.config.owner);
+    throw new CacheConfigError(Messages.notMemoized(`${type?.name}.${String(methodName)}`, known));
+  }
+
+  all(): MemoizedMethod[] {
+    return [...this.byType.values()].flatMap((methods) => [...methods.values()].map((r) => r.memoized));
+  }
+}

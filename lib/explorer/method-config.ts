@@ -1,0 +1,41 @@
+import type { CacheMemoizeEvent } from '../interfaces/cache-memoize-event.interface.js';
+import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
+import type { KeyBuilder } from '../keys/key-builder.js';
+import type { EntryScope, MemoStore } from '../registry/memo-store.interface.js';
+import type { Duration } from '../utils/duration.js';
+
+/** How the method hands out its result, as far as bootstrap can tell. */
+export type ReturnMode = 'promise' | 'observable' | 'unknown';
+
+/**
+ * Everything a memoized method needs at call time, resolved once at bootstrap from the
+ * decorator, the class, the module and the root options (strongest first). The hot path
+ * reads these plain fields and never merges options again.
+ */
+export interface MethodConfig {
+  className: string;
+  methodName: string;
+  /** `Class.method`, for messages. */
+  owner: string;
+  alias: string;
+  store: MemoStore;
+  keys: KeyBuilder;
+  scope: EntryScope;
+  returnMode: ReturnMode;
+  /** Fixed ttl in ms, or a function of the call and its result. */
+  ttl: number | ((ctx: MemoizeContext) => Duration);
+  tags?: readonly string[] | ((ctx: MemoizeContext) => string[]);
+  skip?: (ctx: MemoizeContext) => boolean;
+  unless?: (ctx: MemoizeContext) => boolean;
+  storeResult: boolean;
+  onHit?: (ctx: MemoizeContext) => void;
+  onMiss?: (ctx: MemoizeContext) => void;
+  refreshAfterMs?: number;
+  staleIfErrorMs: number;
+  timeoutMs?: number;
+  hardTimeoutMs?: number;
+  lock: 'process' | 'distributed' | false;
+  clone: boolean;
+  throwOnStoreError: boolean;
+  onEvent?: (event: CacheMemoizeEvent) => void;
+}

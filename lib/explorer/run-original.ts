@@ -1,0 +1,31 @@
+import { EMPTY, isObservable, type Observable, of } from 'rxjs';
+import { ResultKind } from '../registry/memo-store.interface.js';
+
+/** A method's result, settled: the value and how to replay it. */
+export interface Outcome {
+  value: unknown;
+  kind: ResultKind;
+}
+
+/** Calls the method and settles its result; an Observable settles to its last value. */
+export async function runOriginal(original: Function, instance: object, args: unknown[]): Promise<Outcome> {
+  const result = original.apply(instance, args);
+  if (isObservable(result)) return lastOf(result);
+  return { value: await result, kind: ResultKind.Value };
+}
+
+function lastOf(source: Observable<unknown>): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    let outcome: Outcome = { value: undefined, kind: ResultKind.EmptyObservable };
+    source.subscribe({
+      next: (value) => (outcome = { value, kind: ResultKind.Observable }),
+      error: reject,
+      complete: () => resolve(outcome),
+    });
+  });
+}
+
+/** Replays a settled value as an Observable, the way the method first delivered it. */
+export function replayObservable(kind: ResultKind, value: unknown): Observable<unknown> {
+  return kind === ResultKind.EmptyObservable ? EMPTY : of(value);
+}

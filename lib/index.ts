@@ -1,0 +1,21 @@
+export { CacheMemoizeModule } from './cache-memoize.module.js';
+export { CacheMemoize, type MemoizableMethod } from './decorators/cache-memoize.decorator.js';
+export { CacheMemoizeConfig } from './decorators/cache-memoize-config.decorator.js';
+export { CacheRegistry } from './registry/cache.registry.js';
+export { InvalidationService } from './invalidation/invalidation.service.js';
+export type { MethodArgs, MethodName, MethodResult } from './invalidation/invalidation.types.js';
+export { CacheMemoizeStats, type MethodStatsSnapshot } from './stats/cache-memoize.stats.js';
+export { CacheConfigError, CacheKeyError, CacheMemoizeError, CacheMemoizeTimeoutError } from './errors.js';
+export type { Duration } from './utils/duration.js';
+export type {
+  CacheMemoizeEvent,
+  CacheMemoizeEventType,
+} from './interfaces/cache-memoize-event.interface.js';
+export type { MemoizeContext, MemoizeDefaults, MemoizeOptions, Resolvable } from './interfaces/memoize-options.interface.js';
+export type {
+  CacheDefinition,
+  CacheMemoizeModuleOptions,
+  ExistingCacheDefinition,
+  MemoryCacheDefinition,
+  RedisCacheDefinition,
+} from './interfaces/module-options.interface.js';

@@ -1,0 +1,15 @@
+export type CacheMemoizeEventType = 'hit' | 'miss' | 'stale' | 'refresh' | 'error' | 'invalidate' | 'bypass';
+
+/** What `onEvent` receives. */
+export interface CacheMemoizeEvent {
+  type: CacheMemoizeEventType;
+  /** The cache alias. */
+  cache: string;
+  /** The full key, or the tag, prefix or `*` invalidated. */
+  key: string;
+  className?: string;
+  methodName?: string;
+  /** How long the method ran, on a miss or refresh. */
+  durationMs?: number;
+  error?: unknown;
+}

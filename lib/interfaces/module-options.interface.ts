@@ -1,0 +1,57 @@
+import type { Cache } from 'cache-manager';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Duration } from '../utils/duration.js';
+import type { CacheMemoizeEvent } from './cache-memoize-event.interface.js';
+
+/** A bounded in-memory LRU, local to this process. */
+export interface MemoryCacheDefinition {
+  store: 'memory';
+  /** How many entries it holds at most; the least recently used go first. @default 10_000 */
+  max?: number;
+  /** Default ttl of the methods using this alias. */
+  ttl?: Duration;
+  /** Hand out deep copies, so callers cannot change cached values. @default false */
+  clone?: boolean;
+}
+
+/** A Redis (or Redis Cluster) shared by every process of the app. */
+export interface RedisCacheDefinition {
+  store: 'redis';
+  /** e.g. `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** ioredis options, or a connected ioredis `Redis` or `Cluster` to reuse. */
+  redis?: RedisOptions | Redis | Cluster;
+  /** Default ttl of the methods using this alias. */
+  ttl?: Duration;
+}
+
+/** Any cache-manager `Cache`, e.g. the CACHE_MANAGER of `@nestjs/cache-manager`. */
+export interface ExistingCacheDefinition {
+  cache: Cache;
+  /** Default ttl of the methods using this alias. */
+  ttl?: Duration;
+}
+
+export type CacheDefinition = MemoryCacheDefinition | RedisCacheDefinition | ExistingCacheDefinition;
+
+export interface CacheMemoizeModuleOptions {
+  /**
+   * The named caches (aliases).
+   * @default { default: { store: 'memory' } }
+   */
+  caches?: Record<string, CacheDefinition>;
+  /** Alias used where none is named. @default 'default' */
+  defaultCache?: string;
+  /** Prepended to every key; bump it on deploy to start clean. @default none */
+  namespace?: string;
+  /** Default ttl of every memoized method. @default '1m' */
+  ttl?: Duration;
+  /** Register the module globally. @default true */
+  isGlobal?: boolean;
+  /** A store call slower than this counts as a store error. @default '250ms' */
+  storeTimeout?: Duration;
+  /** `'bypass'`: log (rate-limited) and call through; `'throw'`: reject the call. @default 'bypass' */
+  onStoreError?: 'bypass' | 'throw';
+  /** Receives every hit, miss, stale, refresh, error, invalidate and bypass. */
+  onEvent?: (event: CacheMemoizeEvent) => void;
+}

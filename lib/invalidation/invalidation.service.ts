@@ -1,0 +1,70 @@
+import { Injectable, type Type } from '@nestjs/common';
+import { Messages } from '../cache-memoize.messages.js';
+import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
+import { CacheConfigError } from '../errors.js';
+import { MemoizedMethodRegistry } from '../explorer/memoized-method.registry.js';
+import { CacheRegistry } from '../registry/cache.registry.js';
+import { ALL_MARK, prefixMark, tagMark } from '../registry/memo-store.interface.js';
+import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.js';
+
+/**
+ * Drops or refreshes memoized results: one call's entry, every entry of a tag or a
+ * prefix, or everything. Each takes effect in the store before its promise resolves,
+ * and tags, prefixes and `invalidateAll` cost one write whatever the number of entries.
+ */
+@Injectable()
+export class InvalidationService {
+  constructor(
+    private readonly methods: MemoizedMethodRegistry,
+    private readonly registry: CacheRegistry,
+    private readonly settings: CacheMemoizeSettings,
+  ) {}
+
+  /** Drops the entry of one call; the method is not run. */
+  async invalidate<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): Promise<void> {
+    await this.methods.find(type, method).memoized.invalidate(args);
+  }
+
+  /** Runs the method now, stores and returns its result. Needs a singleton provider. */
+  async refresh<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): Promise<MethodResult<T, K>> {
+    const { memoized, instance } = this.methods.find(type, method);
+    if (!instance) throw new CacheConfigError(Messages.refreshNeedsSingleton(memoized.config.owner));
+    return (await memoized.refresh(instance, args)) as MethodResult<T, K>;
+  }
+
+  /** The cached value of one call, or `undefined`; the method is not run. */
+  async peek<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): Promise<MethodResult<T, K> | undefined> {
+    return (await this.methods.find(type, method).memoized.peek(args)) as MethodResult<T, K> | undefined;
+  }
+
+  /** The full key of one call, as stored. */
+  keyFor<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): string {
+    return this.methods.find(type, method).memoized.keyFor(args);
+  }
+
+  /** Drops every entry carrying one of `tags`, in `cache` or, when none is named, in every alias. */
+  async invalidateTags(tags: string | string[], cache?: string): Promise<void> {
+    const list = typeof tags === 'string' ? [tags] : tags;
+    await this.invalidateMarks(list.map(tagMark), list, cache, 'invalidateTags');
+  }
+
+  /**
+   * Drops every entry under `prefix`: a method's prefix (`BooksService.findAll` by default),
+   * or any of its `.`- or `:`-separated leading parts (`BooksService` drops all its methods).
+   */
+  async invalidatePrefix(prefix: string, cache?: string): Promise<void> {
+    await this.invalidateMarks([prefixMark(prefix)], [prefix], cache, 'invalidatePrefix');
+  }
+
+  /** Drops every entry of this application in `cache` or in every alias; nothing else in the store is touched. */
+  async invalidateAll(cache?: string): Promise<void> {
+    await this.invalidateMarks([ALL_MARK], [ALL_MARK], cache, 'invalidateAll');
+  }
+
+  private async invalidateMarks(marks: string[], names: string[], cache: string | undefined, where: string): Promise<void> {
+    const aliases = cache === undefined ? this.registry.all() : [this.registry.alias(cache, `InvalidationService.${where}()`)];
+    await Promise.all(aliases.map((alias) => alias.store.invalidate(marks)));
+    const onEvent = this.settings.onEvent;
+    if (onEvent) for (const alias of aliases) for (const key of names) onEvent({ type: 'invalidate', cache: alias.name, key });
+  }
+}

@@ -1,0 +1,14 @@
+import type { Observable } from 'rxjs';
+
+/** The names of `T`'s methods. */
+export type MethodName<T> = { [K in keyof T]-?: T[K] extends (...args: any[]) => any ? K : never }[keyof T];
+
+/** The parameters of method `K` of `T`. */
+export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => any ? A : never;
+
+/** What method `K` of `T` resolves to: the awaited value, or an Observable's value. */
+export type MethodResult<T, K extends keyof T> = T[K] extends (...args: any[]) => infer R
+  ? R extends Observable<infer V>
+    ? V
+    : Awaited<R>
+  : never;

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { MAX_ENCODED_KEY_LENGTH } from '../cache-memoize.constants.js';
+import { Messages } from '../cache-memoize.messages.js';
+import { CacheKeyError } from '../errors.js';
+import { encodeValue, UnencodableValueError } from './canonical-encoder.js';
+
+/**
+ * Builds the keys of one memoized method: `[namespace:]prefix:encode(args)`.
+ * Everything that does not depend on the call is fixed here once, at bootstrap.
+ */
+export class KeyBuilder {
+  /** `[namespace:]prefix:`, the readable start every key of the method shares. */
+  readonly base: string;
+
+  constructor(
+    namespace: string | undefined,
+    readonly prefix: string,
+    private readonly owner: string,
+    private readonly rewrite?: (...args: any[]) => unknown,
+  ) {
+    this.base = namespace ? `${namespace}:${prefix}:` : `${prefix}:`;
+  }
+
+  build(args: readonly unknown[]): string {
+    if (this.rewrite) return this.base + this.shorten(this.encodeRewritten(args));
+    if (args.length === 1) {
+      // The common case: one primitive argument needs no general encoder.
+      const only = args[0];
+      if (typeof only === 'string') return this.base + this.shorten(JSON.stringify(only));
+      if (typeof only === 'number' && !Object.is(only, -0)) return this.base + String(only);
+    }
+    return this.base + this.shorten(this.encodeArgs(args));
+  }
+
+  private encodeArgs(args: readonly unknown[]): string {
+    let end = args.length;
+    // f(1) and f(1, undefined) are the same call for any function with default parameters.
+    while (end > 0 && args[end - 1] === undefined) end--;
+    const parts = new Array<string>(end);
+    for (let i = 0; i < end; i++) {
+      try {
+        parts[i] = encodeValue(args[i]);
+      } catch (error) {
+        throw this.keyError(error, `argument ${i}`);
+      }
+    }
+    return parts.join(',');
+  }
+
+  private encodeRewritten(args: readonly unknown[]): string {
+    const value = this.rewrite!(...args);
+    try {
+      return encodeValue(value);
+    } catch (error) {
+      throw this.keyError(error, 'the value returned by `key`');
+    }
+  }
+
+  private shorten(encoded: string): string {
+    if (encoded.length <= MAX_ENCODED_KEY_LENGTH) return encoded;
+    return '#' + createHash('sha256').update(encoded).digest('base64url');
+  }
+
+  private keyError(error: unknown, position: string): unknown {
+    if (!(error instanceof UnencodableValueError)) return error;
+    const where = error.path === '$' ? position : `${position} (${error.path.replace(/^\$/, 'value')})`;
+    return new CacheKeyError(Messages.unencodableArgument(this.owner, error.what, where));
+  }
+}

@@ -1,0 +1,14 @@
+import type { Cache } from 'cache-manager';
+import type { MemoStore } from './memo-store.interface.js';
+
+/** One named cache: the cache-manager `Cache` users see, and the store the memoizer reads. */
+export interface CacheAlias {
+  readonly name: string;
+  readonly kind: 'memory' | 'redis' | 'cache';
+  readonly cache: Cache;
+  readonly store: MemoStore;
+  /** The alias's default ttl, if it sets one. */
+  readonly ttlMs: number | undefined;
+  /** Whether values are handed out as deep copies unless a method says otherwise. */
+  readonly clone: boolean;
+}

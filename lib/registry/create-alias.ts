@@ -1,0 +1,34 @@
+import { createCache } from 'cache-manager';
+import { Keyv } from 'keyv';
+import { DEFAULT_MEMORY_MAX } from '../cache-memoize.constants.js';
+import { Messages } from '../cache-memoize.messages.js';
+import type { CacheMemoizeSettings } from '../cache-memoize.settings.js';
+import { CacheConfigError } from '../errors.js';
+import type { CacheDefinition, MemoryCacheDefinition } from '../interfaces/module-options.interface.js';
+import { parseOptionalDuration } from '../utils/duration.js';
+import type { CacheAlias } from './cache-alias.js';
+import { CacheManagerMemoStore } from './cache-manager.store.js';
+import { MemoryMemoStore } from './memory.store.js';
+
+/** Builds the store of one alias from its definition, validating it. */
+export function createAlias(name: string, definition: CacheDefinition, settings: CacheMemoizeSettings): CacheAlias {
+  const ttlMs = parseOptionalDuration(definition?.ttl, `cache alias '${name}' (ttl)`);
+  if (definition && 'cache' in definition && definition.cache) {
+    const markBase = settings.namespace ? `${settings.namespace}:` : '';
+    const store = new CacheManagerMemoStore(name, definition.cache, markBase, settings.storeTimeoutMs);
+    return { name, kind: 'cache', cache: definition.cache, store, ttlMs, clone: false };
+  }
+  if (definition && 'store' in definition && definition.store === 'memory') {
+    return createMemoryAlias(name, definition, ttlMs);
+  }
+  throw new CacheConfigError(Messages.invalidCacheDefinition(name));
+}
+
+function createMemoryAlias(name: string, definition: MemoryCacheDefinition, ttlMs: number | undefined): CacheAlias {
+  const max = definition.max ?? DEFAULT_MEMORY_MAX;
+  if (!Number.isInteger(max) || max <= 0) throw new CacheConfigError(Messages.invalidMax(name, max));
+  const store = new MemoryMemoStore(name, max);
+  // The alias's Cache keeps its entries in the same LRU, so both count against `max`.
+  const cache = createCache({ stores: [new Keyv({ store: store.lru })] });
+  return { name, kind: 'memory', cache, store, ttlMs, clone: definition.clone ?? false };
+}

@@ -1,0 +1,64 @@
+/** How a cached value is replayed. */
+export const enum ResultKind {
+  /** Resolved by a Promise. */
+  Value = 0,
+  /** The last value of an Observable. */
+  Observable = 1,
+  /** An Observable that completed without a value. */
+  EmptyObservable = 2,
+}
+
+/** One memoized result, as the stores keep it. */
+export interface StoredEntry {
+  value: unknown;
+  kind: ResultKind;
+  /** Store stamp taken when the miss began: a tag, prefix or alias invalidated after it voids the entry. */
+  created: number;
+  /** Epoch ms until which the entry is fresh (its ttl). */
+  freshUntil: number;
+  /** Epoch ms until which it may still be served stale (`staleIfError`); at least `freshUntil`. */
+  staleUntil: number;
+  /** Epoch ms after which a hit triggers a background refresh (`refreshAfter`). */
+  refreshAt?: number;
+  tags?: readonly string[];
+}
+
+/**
+ * The marks an entry is checked against besides its own tags: the whole alias and each
+ * level of its prefix. Built once per method at bootstrap.
+ */
+export interface EntryScope {
+  readonly marks: readonly string[];
+}
+
+/**
+ * What the memoizer needs of a cache alias. The memory store answers synchronously, so a
+ * hit costs no Promise of its own; other stores answer with Promises.
+ */
+export interface MemoStore {
+  readonly alias: string;
+  /** The entry at `key`, unless missing, past `staleUntil` or voided by an invalidation. */
+  get(key: string, scope: EntryScope): StoredEntry | undefined | Promise<StoredEntry | undefined>;
+  /** The stamp to put in `created` for a miss starting now. */
+  stamp(): number | Promise<number>;
+  set(key: string, entry: StoredEntry): void | Promise<void>;
+  delete(key: string): void | Promise<void>;
+  /** Voids every entry carrying one of `marks` (tags as `tag:x`, prefixes as `prefix:x`, all as `*`). */
+  invalidate(marks: readonly string[]): void | Promise<void>;
+  /** Releases what the store opened; called on application shutdown. */
+  close(): Promise<void>;
+}
+
+export const ALL_MARK = '*';
+export const tagMark = (tag: string): string => `tag:${tag}`;
+export const prefixMark = (prefix: string): string => `prefix:${prefix}`;
+
+/** The marks of a method with this prefix: the alias, then each `.`/`:`-separated level. */
+export function scopeOf(prefix: string): EntryScope {
+  const marks = [ALL_MARK];
+  for (let i = 0; i < prefix.length; i++) {
+    if (prefix[i] === '.' || prefix[i] === ':') marks.push(prefixMark(prefix.slice(0, i)));
+  }
+  marks.push(prefixMark(prefix));
+  return { marks };
+}

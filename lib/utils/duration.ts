@@ -1,0 +1,35 @@
+import { CacheConfigError } from '../errors.js';
+import { Messages } from '../cache-memoize.messages.js';
+
+/** A number of milliseconds, or `<n><unit>` with unit `ms`, `s`, `m`, `h` or `d`. */
+export type Duration = number | string;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/** Milliseconds of `value`, or `undefined` when it is not a valid positive duration. */
+export function toMilliseconds(value: unknown): number | undefined {
+  let ms: number;
+  if (typeof value === 'number') {
+    ms = value;
+  } else if (typeof value === 'string') {
+    const match = PATTERN.exec(value.trim());
+    if (!match) return undefined;
+    ms = Number(match[1]) * UNITS[match[2]];
+  } else {
+    return undefined;
+  }
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/** Parses a duration given at `where`, raising a CacheConfigError that names it. */
+export function parseDuration(value: Duration, where: string): number {
+  const ms = toMilliseconds(value);
+  if (ms === undefined) throw new CacheConfigError(Messages.invalidDuration(value, where));
+  return ms;
+}
+
+/** Like parseDuration, for an option that may be left out. */
+export function parseOptionalDuration(value: Duration | undefined, where: string): number | undefined {
+  return value === undefined ? undefined : parseDuration(value, where);
+}

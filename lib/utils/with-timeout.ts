@@ -1,0 +1,30 @@
+/** Raised when a store call takes longer than `storeTimeout`. */
+export class StoreTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the store did not answer within ${timeoutMs}ms`);
+    this.name = 'StoreTimeoutError';
+  }
+}
+
+/** Settles like `promise`, or with what `onTimeout` returns (or throws) once `ms` have passed. */
+export function settleWithin<T, U>(promise: Promise<T>, ms: number, onTimeout: () => U): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<U>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(onTimeout());
+      } catch (error) {
+        reject(error);
+      }
+    }, ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `promise`, or a StoreTimeoutError once `ms` have passed. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return settleWithin(promise, ms, () => {
+    throw new StoreTimeoutError(ms);
+  }) as Promise<T>;
+}
