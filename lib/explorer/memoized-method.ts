@@ -1,19 +1,18 @@
-import rfdc from 'rfdc';
 import { defer, from, mergeMap, type Observable } from 'rxjs';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeTimeoutError } from '../errors.js';
-import type { CacheMemoizeEventType } from '../interfaces/cache-memoize-event.interface.js';
-import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
 import { ResultKind, type StoredEntry } from '../registry/memo-store.interface.js';
-import { MethodStats } from '../stats/method-stats.js';
-import { toMilliseconds } from '../utils/duration.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { settleWithin } from '../utils/with-timeout.js';
+import { buildEntry, deepCopy } from './entry-builder.js';
 import type { MethodConfig } from './method-config.js';
+import { MethodTelemetry } from './method-telemetry.js';
 import { type Outcome, replayObservable, runOriginal } from './run-original.js';
 
-const deepCopy = rfdc();
 const SOFT_TIMEOUT = Symbol('soft-timeout');
+
+/** Runs the method (or, for a controller, its handler pipeline) and settles the result. */
+export type Compute = () => Promise<Outcome>;
 
 /**
  * One decorated method in one application: looks its key up, shares one execution among
@@ -22,29 +21,53 @@ const SOFT_TIMEOUT = Symbol('soft-timeout');
  * caller and nothing else allocated.
  */
 export class MemoizedMethod {
-  readonly stats = new MethodStats();
+  readonly telemetry: MethodTelemetry;
   private readonly flights = new Map<string, Promise<Outcome>>();
   private observable: boolean;
 
   constructor(
     readonly config: MethodConfig,
     private readonly original: Function,
-    private readonly log: RateLimitedLogger,
+    log: RateLimitedLogger,
   ) {
+    this.telemetry = new MethodTelemetry(config, log);
     this.observable = config.returnMode === 'observable';
+  }
+
+  get stats() {
+    return this.telemetry.stats;
   }
 
   /** What the decorated method returns when called on a wired instance. */
   invoke(instance: object, args: unknown[]): unknown {
-    if (this.observable) {
-      return defer(() => this.deliverObservable(this.resolve(instance, args)));
-    }
+    if (this.observable) return defer(() => this.deliverObservable(this.resolve(instance, args)));
     try {
       const result = this.resolve(instance, args);
       return result instanceof Promise ? result.then((outcome) => this.valueOf(outcome)) : Promise.resolve(this.valueOf(result));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The cached outcome under `key`, or what `compute` (by default the method) settles to, stored.
+   * The interceptor calls this with its own keys and the handler pipeline as `compute`.
+   */
+  resolveKeyed(instance: object, args: unknown[], key: string, compute: Compute | undefined): Outcome | Promise<Outcome> {
+    let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
+    try {
+      found = this.config.store.get(key, this.config.scope);
+    } catch (error) {
+      return this.afterStoreError(error, instance, args, key, compute);
+    }
+    if (found === undefined) return this.recompute(instance, args, key, undefined, compute);
+    if (found instanceof Promise) {
+      return found.then(
+        (entry) => (entry === undefined ? this.recompute(instance, args, key, undefined, compute) : this.found(instance, args, key, entry, compute)),
+        (error) => this.afterStoreError(error, instance, args, key, compute),
+      );
+    }
+    return this.found(instance, args, key, found, compute);
   }
 
   keyFor(args: unknown[]): string {
@@ -54,7 +77,7 @@ export class MemoizedMethod {
   /** Recomputes now, stores and returns the value; concurrent calls join this execution. */
   async refresh(instance: object, args: unknown[]): Promise<unknown> {
     const key = this.keyFor(args);
-    return this.valueOf(await this.track(key, this.execute(instance, args, key, true)));
+    return this.valueOf(await this.track(key, this.execute(instance, args, key, undefined, true)));
   }
 
   /** The fresh cached value, without calling the method. */
@@ -66,65 +89,50 @@ export class MemoizedMethod {
   async invalidate(args: unknown[]): Promise<void> {
     const key = this.keyFor(args);
     await this.config.store.delete(key);
-    this.emit('invalidate', key);
+    this.telemetry.emit('invalidate', key);
+  }
+
+  valueOf(outcome: Outcome): unknown {
+    return this.config.clone ? deepCopy(outcome.value) : outcome.value;
   }
 
   private resolve(instance: object, args: unknown[]): Outcome | Promise<Outcome> {
-    const config = this.config;
-    if (config.skip !== undefined && this.skipped(instance, args)) {
-      return runOriginal(this.original, instance, args);
-    }
-    const key = config.keys.build(args);
-    let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
-    try {
-      found = config.store.get(key, config.scope);
-    } catch (error) {
-      return this.afterStoreError(error, instance, args, key);
-    }
-    if (found === undefined) return this.recompute(instance, args, key, undefined);
-    if (found instanceof Promise) {
-      return found.then(
-        (entry) => (entry === undefined ? this.recompute(instance, args, key, undefined) : this.found(instance, args, key, entry)),
-        (error) => this.afterStoreError(error, instance, args, key),
-      );
-    }
-    return this.found(instance, args, key, found);
+    if (this.config.skip !== undefined && this.skipped(instance, args)) return runOriginal(this.original, instance, args);
+    return this.resolveKeyed(instance, args, this.config.keys.build(args), undefined);
   }
 
-  private found(instance: object, args: unknown[], key: string, entry: StoredEntry): Outcome | Promise<Outcome> {
+  /** `compute`, or by default the decorated method itself (no closure on the hit path). */
+  private run(instance: object, args: unknown[], compute: Compute | undefined): Promise<Outcome> {
+    return compute === undefined ? runOriginal(this.original, instance, args) : compute();
+  }
+
+  private found(instance: object, args: unknown[], key: string, entry: StoredEntry, compute: Compute | undefined): Outcome | Promise<Outcome> {
     const now = Date.now();
-    if (entry.freshUntil <= now) return this.recompute(instance, args, key, entry);
-    this.stats.hits++;
-    if (this.config.onHit !== undefined) this.callback(this.config.onHit, instance, args, key, entry.value);
-    if (this.config.onEvent !== undefined) this.emit('hit', key);
-    if (entry.refreshAt !== undefined && entry.refreshAt <= now) this.refreshInBackground(instance, args, key);
+    if (entry.freshUntil <= now) return this.recompute(instance, args, key, entry, compute);
+    this.telemetry.stats.hits++;
+    if (this.config.onHit !== undefined) this.telemetry.callback(this.config.onHit, instance, args, key, entry.value);
+    if (this.config.onEvent !== undefined) this.telemetry.emit('hit', key);
+    if (entry.refreshAt !== undefined && entry.refreshAt <= now && !this.flights.has(key)) {
+      this.track(key, this.execute(instance, args, key, compute, true)).catch((error) => this.telemetry.refreshFailed(error, key));
+    }
     return entry;
   }
 
   /** A miss, or an entry past its ttl that may still be served if the recompute fails. */
-  private async recompute(instance: object, args: unknown[], key: string, stale: StoredEntry | undefined): Promise<Outcome> {
-    this.stats.misses++;
-    if (this.config.onMiss !== undefined) this.callback(this.config.onMiss, instance, args, key, undefined);
+  private async recompute(instance: object, args: unknown[], key: string, stale: StoredEntry | undefined, compute: Compute | undefined): Promise<Outcome> {
+    this.telemetry.stats.misses++;
+    if (this.config.onMiss !== undefined) this.telemetry.callback(this.config.onMiss, instance, args, key, undefined);
     const started = performance.now();
-    const flight = this.flight(instance, args, key);
-    if (stale === undefined) {
-      const outcome = await this.withinHardTimeout(flight, key);
-      this.emit('miss', key, undefined, performance.now() - started);
-      return outcome;
-    }
+    const flight = this.config.lock === false ? this.execute(instance, args, key, compute) : (this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute)));
     try {
-      const outcome = await this.withinHardTimeout(this.withinSoftTimeout(flight), key);
-      if (outcome === SOFT_TIMEOUT) return this.serveStale(stale, key, undefined);
-      this.emit('miss', key, undefined, performance.now() - started);
+      const outcome = await this.withinHardTimeout(stale === undefined ? flight : this.withinSoftTimeout(flight), key);
+      if (outcome === SOFT_TIMEOUT) return this.serveStale(stale!, key, undefined);
+      this.telemetry.emit('miss', key, undefined, performance.now() - started);
       return outcome;
     } catch (error) {
+      if (stale === undefined) throw error;
       return this.serveStale(stale, key, error);
     }
-  }
-
-  private flight(instance: object, args: unknown[], key: string): Promise<Outcome> {
-    if (this.config.lock === false) return this.execute(instance, args, key);
-    return this.flights.get(key) ?? this.track(key, this.execute(instance, args, key));
   }
 
   private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
@@ -136,45 +144,30 @@ export class MemoizedMethod {
     return flight;
   }
 
-  private async execute(instance: object, args: unknown[], key: string, isRefresh = false): Promise<Outcome> {
+  private async execute(instance: object, args: unknown[], key: string, compute: Compute | undefined, isRefresh = false): Promise<Outcome> {
     const stamp = await this.stamp(key);
     const started = performance.now();
     let outcome: Outcome;
     try {
-      outcome = await runOriginal(this.original, instance, args);
+      outcome = await this.run(instance, args, compute);
     } catch (error) {
-      this.stats.errors++;
+      this.telemetry.stats.errors++;
       throw error;
     }
     const durationMs = performance.now() - started;
-    this.stats.recordRecompute(durationMs);
-    if (isRefresh) this.emit('refresh', key, undefined, durationMs);
+    this.telemetry.stats.recordRecompute(durationMs);
+    if (isRefresh) this.telemetry.emit('refresh', key, undefined, durationMs);
     if (outcome.kind !== ResultKind.Value) this.observable = true;
     if (stamp !== undefined) await this.save(instance, args, key, outcome, stamp);
     return outcome;
   }
 
   private async save(instance: object, args: unknown[], key: string, outcome: Outcome, stamp: number): Promise<void> {
-    const config = this.config;
     try {
-      const needsContext = config.unless !== undefined || typeof config.ttl === 'function' || typeof config.tags === 'function';
-      const ctx = needsContext ? this.context(instance, args, key, outcome.value) : undefined;
-      if (config.unless?.(ctx!)) return;
-      const ttl = typeof config.ttl === 'number' ? config.ttl : toMilliseconds(config.ttl(ctx!));
-      if (ttl === undefined) throw new TypeError(Messages.invalidComputedTtl(config.owner));
-      const now = Date.now();
-      const entry: StoredEntry = {
-        value: !config.storeResult ? undefined : config.clone ? deepCopy(outcome.value) : outcome.value,
-        kind: outcome.kind,
-        created: stamp,
-        freshUntil: now + ttl,
-        staleUntil: now + ttl + config.staleIfErrorMs,
-        refreshAt: config.refreshAfterMs === undefined ? undefined : now + config.refreshAfterMs,
-        tags: typeof config.tags === 'function' ? config.tags(ctx!) : config.tags,
-      };
-      await config.store.set(key, entry);
+      const entry = buildEntry(this.config, outcome, stamp, () => this.telemetry.context(instance, args, key, outcome.value));
+      if (entry !== undefined) await this.config.store.set(key, entry);
     } catch (error) {
-      this.reportStoreError(error, key, Messages.notStored(config.owner, config.alias));
+      this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
     }
   }
 
@@ -182,17 +175,9 @@ export class MemoizedMethod {
     try {
       return await this.config.store.stamp();
     } catch (error) {
-      this.reportStoreError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
+      this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
       return undefined;
     }
-  }
-
-  private refreshInBackground(instance: object, args: unknown[], key: string): void {
-    if (this.flights.has(key)) return;
-    this.track(key, this.execute(instance, args, key, true)).catch((error) => {
-      this.log.error(this.config.owner, Messages.refreshFailed(this.config.owner), error);
-      this.emit('error', key, error);
-    });
   }
 
   private withinSoftTimeout(flight: Promise<Outcome>): Promise<Outcome | typeof SOFT_TIMEOUT> {
@@ -209,22 +194,15 @@ export class MemoizedMethod {
   }
 
   private serveStale(stale: StoredEntry, key: string, error: unknown): Outcome {
-    this.stats.stale++;
-    this.emit('stale', key, error);
+    this.telemetry.stats.stale++;
+    this.telemetry.emit('stale', key, error);
     return stale;
   }
 
-  private afterStoreError(error: unknown, instance: object, args: unknown[], key: string): Promise<Outcome> {
-    this.reportStoreError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
-    this.emit('bypass', key);
-    return runOriginal(this.original, instance, args);
-  }
-
-  private reportStoreError(error: unknown, key: string, message: string): void {
-    if (this.config.throwOnStoreError) throw error;
-    this.stats.errors++;
-    this.log.error(this.config.alias, message, error);
-    this.emit('error', key, error);
+  private afterStoreError(error: unknown, instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
+    this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
+    this.telemetry.emit('bypass', key);
+    return this.run(instance, args, compute);
   }
 
   private skipped(instance: object, args: unknown[]): boolean {
@@ -234,41 +212,13 @@ export class MemoizedMethod {
     } catch {
       // An argument that cannot be keyed is a reason to skip; the key stays empty.
     }
-    if (!this.config.skip!(this.context(instance, args, key, undefined))) return false;
-    this.emit('bypass', key);
+    if (!this.config.skip!(this.telemetry.context(instance, args, key, undefined))) return false;
+    this.telemetry.emit('bypass', key);
     return true;
-  }
-
-  private valueOf(outcome: Outcome): unknown {
-    return this.config.clone ? deepCopy(outcome.value) : outcome.value;
   }
 
   private deliverObservable(result: Outcome | Promise<Outcome>): Observable<unknown> {
     if (!(result instanceof Promise)) return replayObservable(result.kind, this.valueOf(result));
     return from(result).pipe(mergeMap((outcome) => replayObservable(outcome.kind, this.valueOf(outcome))));
-  }
-
-  private context(instance: object, args: unknown[], key: string, result: unknown): MemoizeContext {
-    const { className, methodName } = this.config;
-    return { args, result, instance, className, methodName, key };
-  }
-
-  private callback(fn: (ctx: MemoizeContext) => void, instance: object, args: unknown[], key: string, result: unknown): void {
-    try {
-      fn(this.context(instance, args, key, result));
-    } catch (error) {
-      this.log.error(this.config.owner, Messages.callbackFailed(this.config.owner), error);
-    }
-  }
-
-  private emit(type: CacheMemoizeEventType, key: string, error?: unknown, durationMs?: number): void {
-    const onEvent = this.config.onEvent;
-    if (onEvent === undefined) return;
-    const { alias: cache, className, methodName } = this.config;
-    try {
-      onEvent({ type, cache, key, className, methodName, durationMs, error });
-    } catch (failure) {
-      this.log.error('onEvent', Messages.callbackFailed('onEvent'), failure);
-    }
   }
 }

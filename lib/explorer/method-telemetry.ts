@@ -1,0 +1,58 @@
+import { Messages } from '../cache-memoize.messages.js';
+import type { CacheMemoizeEventType } from '../interfaces/cache-memoize-event.interface.js';
+import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
+import { MethodStats } from '../stats/method-stats.js';
+import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
+import type { MethodConfig } from './method-config.js';
+
+/**
+ * What a memoized method tells the outside: counters, `onEvent`, user callbacks and
+ * store-failure logs. None of it may ever fail a call.
+ */
+export class MethodTelemetry {
+  readonly stats = new MethodStats();
+
+  constructor(
+    private readonly config: MethodConfig,
+    private readonly log: RateLimitedLogger,
+  ) {}
+
+  context(instance: object, args: unknown[], key: string, result: unknown): MemoizeContext {
+    const { className, methodName } = this.config;
+    return { args, result, instance, className, methodName, key };
+  }
+
+  /** Runs onHit or onMiss; a throwing callback is logged, not passed on. */
+  callback(fn: (ctx: MemoizeContext) => void, instance: object, args: unknown[], key: string, result: unknown): void {
+    try {
+      fn(this.context(instance, args, key, result));
+    } catch (error) {
+      this.log.error(this.config.owner, Messages.callbackFailed(this.config.owner), error);
+    }
+  }
+
+  emit(type: CacheMemoizeEventType, key: string, error?: unknown, durationMs?: number): void {
+    const onEvent = this.config.onEvent;
+    if (onEvent === undefined) return;
+    const { alias: cache, className, methodName } = this.config;
+    try {
+      onEvent({ type, cache, key, className, methodName, durationMs, error });
+    } catch (failure) {
+      this.log.error('onEvent', Messages.callbackFailed('onEvent'), failure);
+    }
+  }
+
+  /** A store failure: rethrown with `onStoreError: 'throw'`, else counted, logged (rate-limited) and emitted. */
+  storeError(error: unknown, key: string, message: string): void {
+    if (this.config.throwOnStoreError) throw error;
+    this.stats.errors++;
+    this.log.error(this.config.alias, message, error);
+    this.emit('error', key, error);
+  }
+
+  refreshFailed(error: unknown, key: string): void {
+    this.stats.errors++;
+    this.log.error(this.config.owner, Messages.refreshFailed(this.config.owner), error);
+    this.emit('error', key, error);
+  }
+}
