@@ -28,7 +28,16 @@ function createMemoryAlias(name: string, definition: MemoryCacheDefinition, ttlM
   const max = definition.max ?? DEFAULT_MEMORY_MAX;
   if (!Number.isInteger(max) || max <= 0) throw new CacheConfigError(Messages.invalidMax(name, max));
   const store = new MemoryMemoStore(name, max);
-  // The alias's Cache keeps its entries in the same LRU, so both count against `max`.
-  const cache = createCache({ stores: [new Keyv({ store: store.lru })] });
+  // The alias's Cache keeps its entries in the same LRU, so both count against `max`. Keyv passes
+  // its ttl as a number where lru-cache expects options (Keyv keeps the expiry in the value itself).
+  const lru = store.lru;
+  const mapLike = {
+    get: (key: string) => lru.get(key),
+    set: (key: string, value: unknown) => lru.set(key, value) && true,
+    delete: (key: string) => lru.delete(key),
+    has: (key: string) => lru.has(key),
+    clear: () => lru.clear(),
+  };
+  const cache = createCache({ stores: [new Keyv({ store: mapLike })] });
   return { name, kind: 'memory', cache, store, ttlMs, clone: definition.clone ?? false };
 }

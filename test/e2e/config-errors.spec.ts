@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  CacheConfigError,
+  CacheMemoize,
+  CacheMemoizeConfig,
+  CacheMemoizeModule,
+  type CacheMemoizeModuleOptions,
+  type MemoizeOptions,
+} from '../../lib/index.js';
+
+/** Bootstraps an app with one provider whose method carries `options`; resolves to the error raised. */
+async function bootstrapError(options: MemoizeOptions, root: CacheMemoizeModuleOptions = {}): Promise<Error> {
+  @Injectable()
+  class Reports {
+    @CacheMemoize(options)
+    async daily(): Promise<number> {
+      return 1;
+    }
+  }
+  return bootstrapWith([Reports], root);
+}
+
+async function bootstrapWith(providers: Function[], root: CacheMemoizeModuleOptions): Promise<Error> {
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [CacheMemoizeModule.forRoot(root)], providers: providers as never[] }).compile();
+    await moduleRef.createNestApplication({ logger: false }).init();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('bootstrap succeeded');
+}
+
+describe('configuration mistakes fail at bootstrap with a CacheConfigError', () => {
+  it.each([
+    ['5 minutes', /Invalid duration "5 minutes" for Reports\.daily \(ttl\).*'5m'/],
+    ['0s', /Invalid duration "0s"/],
+    [-1, /Invalid duration -1/],
+    [Number.NaN, /Invalid duration/],
+    ['1y', /Invalid duration "1y"/],
+  ])('a bad ttl (%p), naming the method', async (ttl, message) => {
+    const error = await bootstrapError({ ttl });
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(message);
+  });
+
+  it('a bad duration in forRoot, naming the option', async () => {
+    const error = await bootstrapWith([], { storeTimeout: 'soon' });
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(/"soon" for forRoot\(\{ storeTimeout \}\)/);
+  });
+
+  it('an unknown alias, naming the method and the known aliases', async () => {
+    const error = await bootstrapError({ cache: 'redis-eu' });
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(/Unknown cache alias 'redis-eu' used by Reports\.daily\. Known aliases: 'default'/);
+  });
+
+  it('an unknown defaultCache', async () => {
+    const error = await bootstrapWith([], { defaultCache: 'main' });
+    expect(error.message).toMatch(/Unknown cache alias 'main' used by forRoot\(\{ defaultCache \}\)/);
+  });
+
+  it('an unknown alias in @CacheMemoizeConfig', async () => {
+    @CacheMemoizeConfig({ cache: 'nowhere' })
+    @Injectable()
+    class Configured {
+      @CacheMemoize()
+      async load(): Promise<number> {
+        return 1;
+      }
+    }
+    const error = await bootstrapWith([Configured], {});
+    expect(error.message).toMatch(/'nowhere' used by Configured\.load/);
+  });
+
+  it.each([
+    [{ ttl: '1m', refreshAfter: '2m' }, /Reports\.daily has refreshAfter at or past its ttl/],
+    [{ timeout: '1s' }, /Reports\.daily sets timeout.*add staleIfError/],
+    [{ staleIfError: '1h', timeout: '2s', hardTimeout: '1s' }, /hardTimeout at or below timeout/],
+    [{ lock: 'distributed' as const }, /lock: 'distributed', but cache 'default' is not a Redis alias/],
+    [{ vary: ['accept-language'] }, /Reports\.daily sets vary, which only applies to controller handlers/],
+    [{ prefix: '' }, /Reports\.daily has an empty prefix/],
+  ])('conflicting options %p', async (options, message) => {
+    const error = await bootstrapError(options as MemoizeOptions);
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    [{ caches: {} }, /declares no cache/],
+    [{ defaultCache: 'main', caches: { main: { store: 'disk' } } } as never, /Cache alias 'main' must be \{ store: 'memory' \}/],
+    [{ defaultCache: 'main', caches: { main: { store: 'memory', max: 0 } } }, /Cache alias 'main' has max 0/],
+    [{ caches: { default: { store: 'memory', ttl: 'never' } } } as never, /"never" for cache alias 'default' \(ttl\)/],
+  ])('a bad cache definition %#', async (root, message) => {
+    const error = await bootstrapWith([], root as CacheMemoizeModuleOptions);
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(message);
+  });
+
+  it('the decorator applied twice, at class definition', () => {
+    expect(() => {
+      class Twice {
+        @CacheMemoize('1m')
+        @CacheMemoize('2m')
+        async load(): Promise<number> {
+          return 1;
+        }
+      }
+      return Twice;
+    }).toThrow(/@CacheMemoize is applied twice to Twice\.load/);
+  });
+
+  it('every error carries a stable code', async () => {
+    const error = await bootstrapError({ ttl: 'x' });
+    expect((error as CacheConfigError).code).toBe('E_CACHE_CONFIG');
+  });
+});
