@@ -25,6 +25,7 @@ echo "ok - packed $tarball"
 
 for consumer in esm-nest12 cjs-nest11; do
   cp -R "$repo/test/smoke/$consumer" "$work/$consumer"
+  cp "$repo/test/smoke/shared/app.module.ts" "$work/$consumer/src/"
 done
 
 step "ESM consumer on Nest 12: install, tsc (strict, NodeNext), Jest in ESM mode"

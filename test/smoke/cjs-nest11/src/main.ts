@@ -2,23 +2,9 @@
 // require(): the package must resolve to its CJS build and its CJS types.
 import 'reflect-metadata';
 import { strict as assert } from 'node:assert';
-import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CacheMemoize, CacheMemoizeModule, InvalidationService } from 'nestjs-cache-memoize';
-
-@Injectable()
-class PriceList {
-  runs: string[] = [];
-
-  @CacheMemoize('5m')
-  async price(sku: string): Promise<number> {
-    this.runs.push(sku);
-    return sku.length * 100;
-  }
-}
-
-@Module({ imports: [CacheMemoizeModule.forRoot()], providers: [PriceList] })
-class AppModule {}
+import { InvalidationService } from 'nestjs-cache-memoize';
+import { AppModule, PriceList } from './app.module.js';
 
 async function main(): Promise<void> {
   const resolved = require.resolve('nestjs-cache-memoize');

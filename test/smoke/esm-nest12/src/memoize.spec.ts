@@ -1,22 +1,9 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CacheConfigError, CacheMemoize, CacheMemoizeModule, InvalidationService } from 'nestjs-cache-memoize';
-
-@Injectable()
-class PriceList {
-  runs: string[] = [];
-
-  @CacheMemoize('5m')
-  async price(sku: string): Promise<number> {
-    this.runs.push(sku);
-    return sku.length * 100;
-  }
-}
-
-@Module({ imports: [CacheMemoizeModule.forRoot()], providers: [PriceList] })
-class AppModule {}
+import { CacheConfigError, CacheMemoizeModule, InvalidationService } from 'nestjs-cache-memoize';
+import { AppModule, PriceList } from './app.module.js';
 
 @Module({ imports: [CacheMemoizeModule.forRoot({ ttl: 'soon' })], providers: [PriceList] })
 class MisconfiguredModule {}
