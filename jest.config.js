@@ -19,5 +19,7 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  // test/smoke holds consumer projects that `npm run smoke` installs from the packed tarball.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/smoke/'],
   testTimeout: 30000,
 };
