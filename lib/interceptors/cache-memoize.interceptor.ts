@@ -23,7 +23,8 @@ const LAST = { defaultValue: undefined };
 @Injectable()
 export class CacheMemoizeInterceptor implements NestInterceptor {
   constructor(
-    protected readonly handlers: CachedHandlerRegistry,
+    private readonly handlers: CachedHandlerRegistry,
+    /** Platform-neutral access to requests and responses, for subclasses too. */
     protected readonly adapterHost: HttpAdapterHost,
   ) {}
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Module, Param, Scope, UseInterceptors } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -41,6 +41,45 @@ describe.each<Platform>(['express', 'fastify'])('CacheMemoizeInterceptor on %s b
     expect(cached.headers['x-cache']).toBe('HIT');
     expect(fresh.headers['x-cache']).toBeUndefined();
     expect(fresh.body).toEqual({ run: 2 });
+  });
+});
+
+/** Counted outside the controller, which Nest creates anew for every request. */
+const scopedRuns = new Runs();
+
+@Controller({ path: 'scoped', scope: Scope.REQUEST })
+@UseInterceptors(CacheMemoizeInterceptor)
+class ScopedController {
+  @Get()
+  @CacheMemoize('1m')
+  async byRequest(): Promise<object> {
+    return { run: scopedRuns.count('byRequest') };
+  }
+
+  @Get(':id')
+  @CacheMemoize({ ttl: '1m', key: (id: string) => id })
+  async byId(@Param('id') id: string): Promise<object> {
+    return { id, run: scopedRuns.count('byId') };
+  }
+}
+
+describe.each<Platform>(['express', 'fastify'])('CacheMemoizeInterceptor on %s with a request-scoped controller', (platform) => {
+  let http: HttpApp;
+
+  beforeEach(async () => {
+    http = await startHttpApp(platform, 'memory', { controllers: [ScopedController] });
+  });
+  afterEach(() => http.close());
+
+  it.each([
+    ['the request', '/scoped', 'byRequest'],
+    ['its arguments', '/scoped/4', 'byId'],
+  ])('caches a handler keyed by %s across the controller instances', async (_, path, handler) => {
+    const before = scopedRuns.of(handler);
+    await request(http.server).get(path).expect(200);
+    const hit = await request(http.server).get(path).expect(200);
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(scopedRuns.of(handler)).toBe(before + 1);
   });
 });
 
