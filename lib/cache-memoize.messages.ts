@@ -23,6 +23,10 @@ export const Messages = {
     `${owner} sets timeout, which serves a stale value while a slow recompute finishes, but keeps no stale values: add staleIfError.`,
   varyOnProvider: (owner: string) =>
     `${owner} sets vary, which only applies to controller handlers cached by CacheMemoizeInterceptor: remove it.`,
+  guardModeOnHandler: (owner: string) =>
+    `${owner} is a controller handler with storeResult: false, which would answer later requests with an empty body: remove storeResult.`,
+  invalidVary: (owner: string, name: unknown) =>
+    `${owner} has vary entry ${JSON.stringify(name) ?? String(name)}: give request header names, e.g. vary: ['accept-language'].`,
   invalidPrefix: (owner: string) => `${owner} has an empty prefix: leave it out for '${owner}', or give a name.`,
   notMemoized: (owner: string, known: string[]) =>
     `${owner} is not a memoized method of a provider in this application` +

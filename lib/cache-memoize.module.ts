@@ -12,6 +12,7 @@ import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
 import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
 import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
 import { MemoizedMethodRegistry } from './explorer/memoized-method.registry.js';
+import { CachedHandlerRegistry } from './interceptors/cached-handler.registry.js';
 import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js';
 import { InvalidationService } from './invalidation/invalidation.service.js';
 import { CacheRegistry } from './registry/cache.registry.js';
@@ -32,8 +33,9 @@ export class CacheMemoizeFeatureModule {}
     CacheMemoizeExplorer,
     InvalidationService,
     CacheMemoizeStats,
+    CachedHandlerRegistry,
   ],
-  exports: [CacheRegistry, InvalidationService, CacheMemoizeStats, MemoizedMethodFactory, CacheMemoizeMetadataAccessor],
+  exports: [CacheRegistry, InvalidationService, CacheMemoizeStats, MemoizedMethodFactory, CacheMemoizeMetadataAccessor, CachedHandlerRegistry],
 })
 export class CacheMemoizeModule extends ConfigurableModuleClass {
   /**

@@ -1,6 +1,8 @@
 export { CacheMemoizeModule } from './cache-memoize.module.js';
 export { CacheMemoize, type MemoizableMethod } from './decorators/cache-memoize.decorator.js';
 export { CacheMemoizeConfig } from './decorators/cache-memoize-config.decorator.js';
+export { CacheMemoizeInterceptor } from './interceptors/cache-memoize.interceptor.js';
+export type { CachedHandlerInfo } from './interceptors/cached-handler.js';
 export { CacheRegistry } from './registry/cache.registry.js';
 export { InvalidationService } from './invalidation/invalidation.service.js';
 export type { MethodArgs, MethodName, MethodResult } from './invalidation/invalidation.types.js';

@@ -1,4 +1,7 @@
-import type { MemoizedMethod } from '../explorer/memoized-method.js';
+/** What a wired method is handed to: a MemoizedMethod, or the interceptor's hold on a keyed controller handler. */
+export interface MemoizedCall {
+  invoke(instance: object, args: unknown[]): unknown;
+}
 
 /**
  * Where the explorer wires a decorated method to the memoizer of the application that
@@ -9,7 +12,7 @@ import type { MemoizedMethod } from '../explorer/memoized-method.js';
 export interface MemoizeBinding {
   readonly original: Function;
   readonly slot: symbol;
-  readonly byClass: WeakMap<Function, MemoizedMethod>;
+  readonly byClass: WeakMap<Function, MemoizedCall>;
 }
 
 /**
@@ -22,7 +25,7 @@ export function createTrampoline(original: Function, methodName: string): { tram
   const { slot, byClass } = binding;
   const trampoline = function (this: any, ...args: unknown[]): unknown {
     if (this != null) {
-      const memoized: MemoizedMethod | undefined = this[slot] ?? byClass.get(this.constructor);
+      const memoized: MemoizedCall | undefined = this[slot] ?? byClass.get(this.constructor);
       if (memoized !== undefined) return memoized.invoke(this, args);
     }
     return original.apply(this, args);

@@ -49,7 +49,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
       if (!metadata) continue;
       let memoized = this.methods.get(type, methodName);
       if (!memoized) {
-        memoized = this.factory.create({ type, methodName, moduleDefaults: this.moduleDefaults(wrapper) }, metadata);
+        memoized = this.factory.create({ type, methodName, moduleDefaults: featureDefaultsOf(wrapper) }, metadata);
       }
       this.methods.add(type, methodName, memoized, instance);
       if (!instance || !this.attach(instance, metadata.binding.slot, memoized)) {
@@ -67,13 +67,13 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
       return false; // a frozen instance: it is served through its class instead
     }
   }
+}
 
-  /** The defaults of `CacheMemoizeModule.forFeature()` imported by the provider's module. */
-  private moduleDefaults(wrapper: InstanceWrapper): MemoizeDefaults | undefined {
-    for (const imported of wrapper.host?.imports ?? []) {
-      const defaults = imported.providers.get(CACHE_MEMOIZE_FEATURE_DEFAULTS);
-      if (defaults) return defaults.instance as MemoizeDefaults;
-    }
-    return undefined;
+/** The defaults of `CacheMemoizeModule.forFeature()` imported by the module of a provider or controller. */
+export function featureDefaultsOf(wrapper: InstanceWrapper): MemoizeDefaults | undefined {
+  for (const imported of wrapper.host?.imports ?? []) {
+    const defaults = imported.providers.get(CACHE_MEMOIZE_FEATURE_DEFAULTS);
+    if (defaults) return defaults.instance as MemoizeDefaults;
   }
+  return undefined;
 }

@@ -1,0 +1,65 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { Messages } from '../cache-memoize.messages.js';
+import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
+import { CacheConfigError } from '../errors.js';
+import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata.accessor.js';
+import { featureDefaultsOf } from '../explorer/cache-memoize.explorer.js';
+import { MemoizedMethodFactory } from '../explorer/memoized-method.factory.js';
+import { type CachedHandler, routeFacts } from './cached-handler.js';
+import { handlerOptions } from './handler-options.js';
+import { HeldRequest } from './held-request.js';
+
+/**
+ * The `@CacheMemoize` handlers of every controller of the application, resolved at
+ * bootstrap (so a mistake in their options stops the application from starting) and found
+ * by the interceptor with two map lookups per request.
+ */
+@Injectable()
+export class CachedHandlerRegistry implements OnModuleInit {
+  private readonly byClass = new Map<Function, Map<Function, CachedHandler>>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: CacheMemoizeMetadataAccessor,
+    private readonly factory: MemoizedMethodFactory,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getControllers()) {
+      const type = wrapper.metatype;
+      if (typeof type !== 'function' || !type.prototype) continue;
+      for (const methodName of this.scanner.getAllMethodNames(type.prototype)) {
+        const method: Function = type.prototype[methodName];
+        const metadata = this.accessor.getMethodMetadata(method);
+        if (metadata) this.add(wrapper, type, methodName, method, metadata);
+      }
+    }
+  }
+
+  /** The cached handler `handler` of controller `type`, if it carries `@CacheMemoize`. */
+  get(type: Function, handler: Function): CachedHandler | undefined {
+    return this.byClass.get(type)?.get(handler);
+  }
+
+  private add(wrapper: InstanceWrapper, type: Function, methodName: string, method: Function, metadata: CacheMemoizeMetadata): void {
+    const owner = `${type.name}.${methodName}`;
+    const { options, binding } = metadata;
+    if (options.storeResult === false) throw new CacheConfigError(Messages.guardModeOnHandler(owner));
+    const vary = (options.vary ?? []).map((name: unknown) => {
+      if (typeof name !== 'string' || name.trim() === '') throw new CacheConfigError(Messages.invalidVary(owner, name));
+      return name.trim().toLowerCase();
+    });
+    const site = { type, methodName, isHandler: true, moduleDefaults: featureDefaultsOf(wrapper) };
+    const memoized = this.factory.create(site, { options: handlerOptions(options), binding });
+    const keyed = options.key !== undefined;
+    // Nest calls the handler through its trampoline: point it at the hold, unless a provider registration got there first.
+    if (keyed && !binding.byClass.has(type)) binding.byClass.set(type, HeldRequest.holdFor(binding));
+    const instance: object = wrapper.isDependencyTreeStatic() && wrapper.instance ? wrapper.instance : type.prototype;
+    let handlers = this.byClass.get(type);
+    if (!handlers) this.byClass.set(type, (handlers = new Map()));
+    handlers.set(method, { owner, vary, keyed, memoized, binding, instance, ...routeFacts(type, methodName, method) });
+  }
+}

@@ -1,0 +1,57 @@
+import { HttpStatus } from '@nestjs/common';
+import {
+  HEADERS_METADATA,
+  HTTP_CODE_METADATA,
+  RESPONSE_PASSTHROUGH_METADATA,
+  ROUTE_ARGS_METADATA,
+} from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
+import type { MemoizeBinding } from '../decorators/trampoline.js';
+import type { MemoizedMethod } from '../explorer/memoized-method.js';
+
+/** What the interceptor's extension points are told about the handler of a request. */
+export interface CachedHandlerInfo {
+  /** `Controller.method`, for messages. */
+  readonly owner: string;
+  /** The `vary` headers, lower-cased. */
+  readonly vary: readonly string[];
+  /** Whether the handler gives a `key`: its entries are keyed by its arguments, not by the request. */
+  readonly keyed: boolean;
+}
+
+/** One `@CacheMemoize` controller handler of the application, resolved at bootstrap. */
+export interface CachedHandler extends CachedHandlerInfo {
+  readonly memoized: MemoizedMethod;
+  readonly binding: MemoizeBinding;
+  /** The controller singleton, or its prototype for request-scoped controllers (only shown to callbacks). */
+  readonly instance: object;
+  /** The status Nest sets before the handler runs: `@HttpCode()`, else 200. */
+  readonly status: number;
+  /** Headers replayed with the body: Content-Type and those of `@Header()`, lower-cased. */
+  readonly headerNames: readonly string[];
+  /**
+   * Never cached: the handler writes the response itself (`@Res()` without passthrough),
+   * or it was seen returning a stream.
+   */
+  passThrough: boolean;
+}
+
+/** The route facts Nest itself reads from a handler, read once at bootstrap. */
+export function routeFacts(type: Function, methodName: string, method: Function): Pick<CachedHandler, 'status' | 'headerNames' | 'passThrough'> {
+  const headers: Array<{ name: string }> = Reflect.getMetadata(HEADERS_METADATA, method) ?? [];
+  return {
+    status: Reflect.getMetadata(HTTP_CODE_METADATA, method) ?? HttpStatus.OK,
+    headerNames: [...new Set(['content-type', ...headers.map(({ name }) => name.toLowerCase())])],
+    passThrough: writesResponseItself(type, methodName),
+  };
+}
+
+/** `@Res()` or `@Next()` without `passthrough: true`: Nest sends nothing, so there is nothing to cache. */
+function writesResponseItself(type: Function, methodName: string): boolean {
+  const params: Record<string, unknown> = Reflect.getMetadata(ROUTE_ARGS_METADATA, type, methodName) ?? {};
+  const raw = Object.keys(params).some((key) => {
+    const paramtype = Number(key.split(':')[0]);
+    return paramtype === RouteParamtypes.RESPONSE || paramtype === RouteParamtypes.NEXT;
+  });
+  return raw && !Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, type, methodName);
+}

@@ -1,0 +1,51 @@
+import { StreamableFile } from '@nestjs/common';
+import etag from 'etag';
+
+/** A handler's response as it is cached and replayed. */
+export interface CachedResponse {
+  status: number;
+  body: unknown;
+  /** Content-Type and the headers named by `@Header()`, as the handler left them. */
+  headers: Array<[name: string, value: HeaderValue]>;
+  /** Weak validator of a 200 body, sent as `ETag` and checked against `If-None-Match`. */
+  etag?: string;
+  /** A stream can be sent once only: never stored, never shared with concurrent requests. */
+  stream?: true;
+}
+
+export type HeaderValue = string | number | string[];
+
+/** Builds the response to cache from what the handler pipeline produced. */
+export function cachedResponse(status: number, body: unknown, headers: CachedResponse['headers']): CachedResponse {
+  if (isStream(body)) return { status, body, headers, stream: true };
+  const hasOwnEtag = headers.some(([name]) => name === 'etag');
+  return { status, body, headers, etag: status === 200 && !hasOwnEtag ? etagOf(body) : undefined };
+}
+
+/** Only complete 2xx bodies are stored; anything else reaches its client and is forgotten. */
+export function isStorable(response: CachedResponse | undefined): boolean {
+  return response !== undefined && response.stream === undefined && response.status >= 200 && response.status < 300;
+}
+
+/**
+ * StreamableFile, Node and web streams, async iterables and web Responses: what Nest sends
+ * as it is read, so there is nothing to keep.
+ */
+function isStream(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  if (body instanceof StreamableFile || Object.prototype.toString.call(body) === '[object Response]') return true;
+  return typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' && typeof (body as PromiseLike<unknown>).then !== 'function';
+}
+
+/**
+ * A weak ETag, since it is computed from the value rather than the bytes the platform will
+ * write (JSON spacing and compression may differ); `undefined` for a body JSON cannot hold.
+ */
+function etagOf(body: unknown): string | undefined {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return etag(body, { weak: true });
+  try {
+    return etag(JSON.stringify(body) ?? '', { weak: true });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,38 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Request headers that identify a user: a request carrying one is personal. */
+export const CREDENTIAL_HEADERS = ['authorization', 'cookie'] as const;
+
+/**
+ * What identifies a request to a handler without `key`: its path, its query string with
+ * the parameters sorted (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each
+ * `vary` header. The parts are encoded canonically into the key by the handler's KeyBuilder.
+ */
+export function requestKeyParts(url: string, headers: IncomingHttpHeaders, vary: readonly string[]): unknown[] {
+  const mark = url.indexOf('?');
+  const path = mark === -1 ? url : url.slice(0, mark);
+  if (mark === -1 && vary.length === 0) return [path];
+  const parts: unknown[] = [path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];
+  for (const name of vary) parts.push(headerValue(headers, name));
+  return parts;
+}
+
+/** Whether the request carries a credential header that the key does not vary on. */
+export function carriesUnvariedCredentials(headers: IncomingHttpHeaders, vary: readonly string[]): boolean {
+  for (const name of CREDENTIAL_HEADERS) {
+    if (headers[name] !== undefined && !vary.includes(name)) return true;
+  }
+  return false;
+}
+
+function sortedQuery(query: string): string {
+  const params = new URLSearchParams(query);
+  // A stable sort by name: repeated parameters keep their order, which may matter.
+  params.sort();
+  return params.toString();
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}

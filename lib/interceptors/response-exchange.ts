@@ -1,0 +1,94 @@
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import fresh from 'fresh';
+import type { IncomingHttpHeaders } from 'node:http';
+import { from, mergeMap, type Observable, of } from 'rxjs';
+import type { Outcome } from '../explorer/run-original.js';
+import { ResultKind, type StoredEntry } from '../registry/memo-store.interface.js';
+import type { CachedHandler } from './cached-handler.js';
+import { type CachedResponse, cachedResponse } from './cached-response.js';
+
+/** The header that tells clients (and tests) where a response came from. */
+export const X_CACHE = 'X-Cache';
+export type CacheState = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
+
+/** The request as the interceptor reads it: Express and Fastify both expose its headers so. */
+export interface HttpRequest {
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * One cacheable request to a cached handler: finds its response in the cache, in another
+ * request's execution or by running the pipeline, and replays it on this response.
+ */
+export class ResponseExchange {
+  /** Set once this response has been given its status; a later run (a refresh) must not read it back. */
+  private answered = false;
+  /** Whether this request's own pipeline ran, rather than another's being shared. */
+  private ran = false;
+
+  constructor(
+    private readonly http: AbstractHttpAdapter,
+    private readonly request: HttpRequest,
+    private readonly response: object,
+    private readonly handler: CachedHandler,
+    /** Runs the pipeline (again) to its final body. */
+    private readonly run: () => Promise<unknown>,
+  ) {}
+
+  serve(key: string, instance: object, args: unknown[]): Observable<unknown> {
+    const found = this.handler.memoized.resolveKeyed(instance, args, key, this.compute);
+    return found instanceof Promise ? from(found).pipe(mergeMap((outcome) => this.deliver(outcome))) : this.deliver(found);
+  }
+
+  private readonly compute = async (): Promise<Outcome> => {
+    this.ran = true;
+    const body = await this.run();
+    const status = this.answered ? this.handler.status : (statusOf(this.response) ?? this.handler.status);
+    return { value: cachedResponse(status, body, this.capturedHeaders()), kind: ResultKind.Value };
+  };
+
+  private deliver(outcome: Outcome): Observable<unknown> {
+    const response = outcome.value as CachedResponse;
+    if (response.stream) {
+      // The handler streams: from now on its requests go straight through.
+      this.handler.passThrough = true;
+      return bypass(this.http, this.response, this.ran ? of(response.body) : from(this.run()));
+    }
+    const state: CacheState = !('freshUntil' in outcome) ? 'MISS' : (outcome as StoredEntry).freshUntil > Date.now() ? 'HIT' : 'STALE';
+    return of(this.replay(this.handler.memoized.valueOf(outcome) as CachedResponse, state));
+  }
+
+  /** Status, headers and body of `cached` on this response; no body when the client's copy is current. */
+  private replay(cached: CachedResponse, state: CacheState): unknown {
+    const { http, response } = this;
+    this.answered = true;
+    if (statusOf(response) !== cached.status) http.status(response, cached.status);
+    for (const [name, value] of cached.headers) http.setHeader(response, name, value as string);
+    http.setHeader(response, X_CACHE, state);
+    if (cached.etag === undefined) return cached.body;
+    http.setHeader(response, 'ETag', cached.etag);
+    if (!fresh(this.request.headers, { etag: cached.etag })) return cached.body;
+    http.status(response, 304);
+    return undefined;
+  }
+
+  private capturedHeaders(): CachedResponse['headers'] {
+    const headers: CachedResponse['headers'] = [];
+    for (const name of this.handler.headerNames) {
+      const value = this.http.getHeader(this.response, name);
+      if (value !== undefined && value !== null) headers.push([name, value]);
+    }
+    return headers;
+  }
+}
+
+/** Passes a request through the pipeline uncached, saying so. */
+export function bypass(http: AbstractHttpAdapter, response: object, pipeline: Observable<unknown>): Observable<unknown> {
+  http.setHeader(response, X_CACHE, 'BYPASS');
+  return pipeline;
+}
+
+/** Express's response and Fastify's reply both carry the status so. */
+function statusOf(response: object): number | undefined {
+  return (response as { statusCode?: number }).statusCode;
+}
