@@ -1,13 +1,17 @@
 import { Controller, Get } from '@nestjs/common';
 import { CacheMemoizeStats } from '../lib/index.js';
+import { PostsRepository } from './posts/posts.repository.js';
 
 @Controller('stats')
 export class StatsController {
-  constructor(private readonly stats: CacheMemoizeStats) {}
+  constructor(
+    private readonly stats: CacheMemoizeStats,
+    private readonly repository: PostsRepository,
+  ) {}
 
-  /** Hits, misses and mean recompute time of every memoized method. */
+  /** How many slow queries ran, and the hits, misses and mean recompute time of every memoized method. */
   @Get()
   snapshot() {
-    return this.stats.snapshot();
+    return { queries: this.repository.queries, methods: this.stats.snapshot() };
   }
 }

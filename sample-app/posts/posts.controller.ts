@@ -1,22 +1,35 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, UseInterceptors } from '@nestjs/common';
+import { CacheMemoize, CacheMemoizeInterceptor } from '../../lib/index.js';
 import type { Post } from './post.js';
-import { PostsRepository } from './posts.repository.js';
 import { PostsService } from './posts.service.js';
 
-@Controller('posts')
-export class PostsController {
-  constructor(
-    private readonly posts: PostsService,
-    private readonly repository: PostsRepository,
-  ) {}
+interface PostPage {
+  post: Post;
+  related: Array<Pick<Post, 'id' | 'slug' | 'title'>>;
+}
 
-  /** The post with its related posts; `tookMs` and `queries` show what the cache saved. */
+/** Public pages are cached whole (see the X-Cache header); the service memoizes the queries under them. */
+@Controller('posts')
+@UseInterceptors(CacheMemoizeInterceptor)
+export class PostsController {
+  constructor(private readonly posts: PostsService) {}
+
+  @Get()
+  @CacheMemoize({ ttl: '1m', tags: ['posts'] })
+  async list(): Promise<Array<Pick<Post, 'slug' | 'title'>>> {
+    return (await this.posts.list()).map(({ slug, title }) => ({ slug, title }));
+  }
+
+  /** Tagged with every post it shows, so updating any of them drops the page. */
   @Get(':slug')
-  async show(@Param('slug') slug: string) {
-    const started = Date.now();
+  @CacheMemoize({
+    ttl: '1m',
+    tags: ({ result }) => [`post:${(result as PostPage).post.id}`, ...(result as PostPage).related.map((p) => `post:${p.id}`)],
+  })
+  async show(@Param('slug') slug: string): Promise<PostPage> {
     const post = await this.posts.findBySlug(slug);
     const related = await this.posts.findRelated(post);
-    return { post, related: related.map(({ slug, title }) => ({ slug, title })), tookMs: Date.now() - started, queries: this.repository.queries };
+    return { post, related: related.map(({ id, slug, title }) => ({ id, slug, title })) };
   }
 
   @Put(':slug')

@@ -3,5 +3,5 @@ import { PostsController } from './posts.controller.js';
 import { PostsRepository } from './posts.repository.js';
 import { PostsService } from './posts.service.js';
 
-@Module({ controllers: [PostsController], providers: [PostsRepository, PostsService] })
+@Module({ controllers: [PostsController], providers: [PostsRepository, PostsService], exports: [PostsRepository] })
 export class PostsModule {}

@@ -14,6 +14,11 @@ export class PostsRepository {
     { id: 4, slug: 'stampedes', title: 'Cache stampedes', keywords: ['cache', 'redis', 'nest'], publishedAt: new Date('2026-04-20') },
   ];
 
+  async list(): Promise<Post[]> {
+    await this.query();
+    return this.posts.map((post) => ({ ...post }));
+  }
+
   async findBySlug(slug: string): Promise<Post> {
     await this.query();
     const post = this.posts.find((candidate) => candidate.slug === slug);

@@ -10,6 +10,11 @@ export class PostsService {
     private readonly invalidation: InvalidationService,
   ) {}
 
+  @CacheMemoize({ ttl: '10m', tags: ['posts'] })
+  async list(): Promise<Post[]> {
+    return this.repository.list();
+  }
+
   @CacheMemoize({ ttl: '10m', tags: ({ result }) => [`post:${(result as Post).id}`] })
   async findBySlug(slug: string): Promise<Post> {
     return this.repository.findBySlug(slug);
@@ -28,7 +33,7 @@ export class PostsService {
   /** Saves, drops every cached result that showed this post, and warms the post's own entries again. */
   async update(slug: string, changes: Partial<Pick<Post, 'title' | 'keywords'>>): Promise<Post> {
     const post = await this.repository.update(slug, changes);
-    await this.invalidation.invalidateTags(`post:${post.id}`);
+    await this.invalidation.invalidateTags([`post:${post.id}`, 'posts']);
     await this.invalidation.refresh(PostsService, 'findRelated', post);
     return this.invalidation.refresh(PostsService, 'findBySlug', slug);
   }
