@@ -17,9 +17,11 @@ export const CONNECTION_NAME = 'nestjs-cache-memoize';
  * `storeTimeout`: a command waiting for a connection fails at the next failed reconnect
  * instead of queueing for the whole outage, a dead server is noticed within two seconds,
  * and reconnecting goes on forever (capped at two seconds apart), so caching resumes by
- * itself. Options given in `redis` win.
+ * itself. It connects on first use, so an application whose bootstrap fails is not kept
+ * alive by a socket nobody will close. Options given in `redis` win.
  */
 const FAIL_FAST: RedisOptions = {
+  lazyConnect: true,
   maxRetriesPerRequest: 0,
   connectTimeout: 2_000,
   retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
