@@ -1,8 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 
-/** Every encoded entry starts with one of these, so a foreign or older value is never misread. */
+/** Every encoded entry starts with this, so a foreign or older value is never misread. */
 const TEXT_HEADER = 'cm1:';
-const BINARY_HEADER = Buffer.from('cm1b');
 
 /** A result that holds something no store outside this process can keep: a function, a symbol, a Promise. */
 export class EntryEncodeError extends Error {
@@ -18,8 +17,8 @@ export class EntryEncodeError extends Error {
  * that keeps Date, Map, Set, BigInt, undefined, NaN, -0, Buffer and nested objects as they
  * were and refuses functions and symbols instead of dropping them. It only ever builds
  * data, so nothing read back becomes code. Text stores get base64 behind a fixed header,
- * so no layer below (Keyv's JSON, a store's own reviver) can re-interpret it; Redis gets
- * the bytes.
+ * so no layer below (Keyv's JSON, a store's own reviver) can re-interpret it; the Redis
+ * store frames the bytes itself (see redis-entry.ts).
  */
 export const entryCodec = {
   encode(value: object): string {
@@ -32,14 +31,11 @@ export const entryCodec = {
     return deserialize(Buffer.from(text.slice(TEXT_HEADER.length), 'base64')) as T;
   },
 
-  encodeBinary(value: object): Buffer {
-    return Buffer.concat([BINARY_HEADER, pack(value)]);
-  },
+  /** The bare bytes, for a store that frames them behind a header of its own. */
+  pack,
 
-  /** `undefined` for anything this codec did not write; throws on a damaged entry. */
-  decodeBinary<T extends object>(data: Buffer | null | undefined): T | undefined {
-    if (!data || BINARY_HEADER.compare(data, 0, BINARY_HEADER.length) !== 0) return undefined;
-    return deserialize(data.subarray(BINARY_HEADER.length)) as T;
+  unpack<T extends object>(bytes: Buffer): T {
+    return deserialize(bytes) as T;
   },
 };
 

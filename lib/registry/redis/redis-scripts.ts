@@ -7,40 +7,40 @@ import type { Cluster, Redis } from 'ioredis';
  */
 const scripts = {
   /**
-   * Standalone Redis only: the whole hit in one round trip. KEYS[1] is the entry, the
-   * other KEYS its alias and prefix marks; ARGV[1] is what a tag's mark key starts with
-   * (tag marks are only known once the entry is read, so they are not declared).
-   * Returns the payload, or nil when the entry is missing or a mark voids it.
+   * Standalone Redis only: a tagged hit in one round trip. KEYS[1] is the entry, the other
+   * KEYS its alias and prefix marks; ARGV[1] is what a tag's mark key starts with (tag
+   * marks are only known once the entry is read, so they are not declared). Returns the
+   * entry, or nil when it is missing or a mark voids it.
    */
   cacheMemoizeRead: {
     lua: `
-local e = redis.call('HMGET', KEYS[1], 'c', 't', 'v')
-if not e[3] then return nil end
-local c = tonumber(e[1])
-if #KEYS > 1 then
-  for _, m in ipairs(redis.call('MGET', unpack(KEYS, 2))) do
+local v = redis.call('GET', KEYS[1])
+if not v then return nil end
+local c, tags = string.match(v, '^cm1b|(%d+)|([^\\n]*)\\n')
+if not c then return v end
+local marks = {}
+for i = 2, #KEYS do marks[i - 1] = KEYS[i] end
+if tags ~= '' then
+  for _, tag in ipairs(cjson.decode(tags)) do marks[#marks + 1] = ARGV[1] .. tag end
+end
+if #marks > 0 then
+  c = tonumber(c)
+  for _, m in ipairs(redis.call('MGET', unpack(marks))) do
     if m and tonumber(m) >= c then return nil end
   end
 end
-if e[2] and e[2] ~= '' then
-  for _, tag in ipairs(cjson.decode(e[2])) do
-    local m = redis.call('GET', ARGV[1] .. tag)
-    if m and tonumber(m) >= c then return nil end
-  end
-end
-return e[3]`,
+return v`,
   },
   /**
-   * Stores an entry (created stamp, tags as JSON, payload) for ARGV[4] ms, unless the
-   * entry already there was computed later: a slow recompute never replaces a newer one.
+   * Stores an entry for ARGV[3] ms, unless the entry already there was computed later
+   * (ARGV[1] is the new one's stamp): a slow recompute never replaces a newer result.
    */
   cacheMemoizeWrite: {
     numberOfKeys: 1,
     lua: `
-local c = redis.call('HGET', KEYS[1], 'c')
+local c = string.match(redis.call('GETRANGE', KEYS[1], 0, 40), '^cm1b|(%d+)|')
 if c and tonumber(c) > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'c', ARGV[1], 't', ARGV[2], 'v', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`,
   },
   /**
@@ -72,7 +72,7 @@ return now`,
 /** The client with the scripts above defined on it. */
 export interface ScriptedRedis {
   cacheMemoizeReadBuffer(numberOfKeys: number, ...keysThenArgs: string[]): Promise<Buffer | null>;
-  cacheMemoizeWrite(key: string, created: string, tags: string, payload: Buffer, ttlMs: number): Promise<number>;
+  cacheMemoizeWrite(key: string, created: string, entry: Buffer, ttlMs: number): Promise<number>;
   cacheMemoizeMark(numberOfKeys: number, ...keysThenLife: Array<string | number>): Promise<string>;
   cacheMemoizeTime(clockKey: string): Promise<[string, string]>;
 }

@@ -1,11 +1,11 @@
 import { MIN_MARK_LIFE_MS } from '../../cache-memoize.constants.js';
 import { Messages } from '../../cache-memoize.messages.js';
-import { entryCodec } from '../../serialization/entry-codec.js';
 import type { RateLimitedLogger } from '../../utils/rate-limited-logger.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import { type EntryScope, type MemoStore, type StoredEntry, tagMark } from '../memo-store.interface.js';
 import type { RedisConnection } from './redis-client.factory.js';
 import { RedisClock } from './redis-clock.js';
+import { redisEntry } from './redis-entry.js';
 import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
 
 /** Client states in which a command would only wait for a connection that is not there. */
@@ -20,12 +20,13 @@ export class RedisUnavailableError extends Error {
 }
 
 /**
- * A Redis (or Cluster) alias as the memoizer reads it, straight through ioredis: an entry
- * is a hash of its creation stamp, its tags and its encoded payload. Marks live together
- * under one hash tag (`{namespace:__marks}`), so on a Cluster they share a slot and are
- * read with one MGET, and they are stamped with that node's clock. On a single Redis a
- * hit, tagged or not, is one EVALSHA; on a Cluster the entry and its marks are read in
- * parallel and its tags' marks after, with no cross-slot command.
+ * A Redis (or Cluster) alias as the memoizer reads it, straight through ioredis (see
+ * redis-entry.ts for the layout). Marks live together under one hash tag
+ * (`{namespace:__marks}`), so on a Cluster they share a slot and are read with one MGET,
+ * and they are stamped with that node's clock. On a single Redis a hit is one command: an
+ * MGET of the entry and its marks, or for tagged entries one script that also reads the
+ * tags' marks. On a Cluster the entry and its marks are read in parallel and a tagged
+ * entry's tag marks after, with no cross-slot command.
  */
 export class RedisMemoStore implements MemoStore {
   private readonly scripts: ScriptedRedis;
@@ -33,6 +34,8 @@ export class RedisMemoStore implements MemoStore {
   private readonly markBase: string;
   private readonly tagBase: string;
   private readonly scopeKeys = new WeakMap<EntryScope, string[]>();
+  /** Scopes whose entries carry tags: on a single Redis they are read with one script. */
+  private readonly tagged = new WeakSet<EntryScope>();
   private longestLife = 0;
   private readonly startClock = () => this.clock.start();
   private readonly onError = (error: unknown) => this.log.error(`redis:${this.alias}`, Messages.redisConnectionError(this.alias), error);
@@ -56,7 +59,7 @@ export class RedisMemoStore implements MemoStore {
 
   get(key: string, scope: EntryScope): Promise<StoredEntry | undefined> {
     this.assertConnected();
-    return withTimeout(this.read(key, this.keysOf(scope)), this.timeoutMs);
+    return withTimeout(this.read(key, scope), this.timeoutMs);
   }
 
   stamp(): number | Promise<number> {
@@ -68,11 +71,10 @@ export class RedisMemoStore implements MemoStore {
   async set(key: string, entry: StoredEntry): Promise<void> {
     const life = Math.ceil(entry.staleUntil - Date.now());
     if (life <= 0) return;
-    const payload = entryCodec.encodeBinary(entry);
+    const encoded = redisEntry.encode(entry);
     if (life > this.longestLife) this.longestLife = life;
     this.assertConnected();
-    const tags = entry.tags?.length ? JSON.stringify(entry.tags) : '';
-    await withTimeout(this.scripts.cacheMemoizeWrite(key, String(entry.created), tags, payload, life), this.timeoutMs);
+    await withTimeout(this.scripts.cacheMemoizeWrite(key, String(entry.created), encoded, life), this.timeoutMs);
   }
 
   async delete(key: string): Promise<void> {
@@ -101,26 +103,43 @@ export class RedisMemoStore implements MemoStore {
     client.disconnect();
   }
 
-  private async read(key: string, markKeys: string[]): Promise<StoredEntry | undefined> {
-    const entry = this.connection.client.isCluster
-      ? await this.readAcrossSlots(key, markKeys)
-      : this.decode(await this.scripts.cacheMemoizeReadBuffer(markKeys.length + 1, key, ...markKeys, this.tagBase));
+  private async read(key: string, scope: EntryScope): Promise<StoredEntry | undefined> {
+    const markKeys = this.keysOf(scope);
+    let entry: StoredEntry | undefined;
+    if (this.connection.client.isCluster) entry = await this.readAcrossSlots(key, markKeys);
+    else if (this.tagged.has(scope)) entry = this.decode(await this.scripts.cacheMemoizeReadBuffer(markKeys.length + 1, key, ...markKeys, this.tagBase));
+    else entry = await this.readAtOnce(key, markKeys, scope);
     return entry !== undefined && entry.staleUntil > Date.now() ? entry : undefined;
   }
 
-  private async readAcrossSlots(key: string, markKeys: string[]): Promise<StoredEntry | undefined> {
-    const { client } = this.connection;
-    const [payload, stamps] = await Promise.all([client.hgetBuffer(key, 'v'), client.mget(markKeys)]);
+  /** Entry and marks in one MGET, as fast as a GET; a method found to tag its entries reads through the script from then on. */
+  private async readAtOnce(key: string, markKeys: string[], scope: EntryScope): Promise<StoredEntry | undefined> {
+    const [payload, ...stamps] = await this.connection.client.mgetBuffer(key, ...markKeys);
     const entry = this.decode(payload);
     if (entry === undefined || voids(stamps, entry.created)) return undefined;
-    if (entry.tags?.length && voids(await client.mget(entry.tags.map((tag) => this.tagBase + tag)), entry.created)) return undefined;
-    return entry;
+    if (!entry.tags?.length) return entry;
+    this.tagged.add(scope);
+    return this.checkTags(entry);
+  }
+
+  /** The entry and its marks live in different slots: read in parallel, and the tags' marks after. */
+  private async readAcrossSlots(key: string, markKeys: string[]): Promise<StoredEntry | undefined> {
+    const { client } = this.connection;
+    const [payload, stamps] = await Promise.all([client.getBuffer(key), client.mget(markKeys)]);
+    const entry = this.decode(payload);
+    if (entry === undefined || voids(stamps, entry.created)) return undefined;
+    return entry.tags?.length ? this.checkTags(entry) : entry;
+  }
+
+  private async checkTags(entry: StoredEntry): Promise<StoredEntry | undefined> {
+    const stamps = await this.connection.client.mget(entry.tags!.map((tag) => this.tagBase + tag));
+    return voids(stamps, entry.created) ? undefined : entry;
   }
 
   /** An entry no codec of this version can read is a miss: it is recomputed and replaced. */
   private decode(payload: Buffer | null): StoredEntry | undefined {
     try {
-      return entryCodec.decodeBinary<StoredEntry>(payload);
+      return redisEntry.decode(payload);
     } catch (error) {
       this.log.error(`redis:${this.alias}:decode`, Messages.unreadableEntry(this.alias), error);
       return undefined;
@@ -139,7 +158,7 @@ export class RedisMemoStore implements MemoStore {
   }
 }
 
-function voids(stamps: Array<string | null>, created: number): boolean {
-  for (const stamp of stamps) if (stamp !== null && Number(stamp) >= created) return true;
+function voids(stamps: Array<string | Buffer | null>, created: number): boolean {
+  for (const stamp of stamps) if (stamp !== null && Number(String(stamp)) >= created) return true;
   return false;
 }

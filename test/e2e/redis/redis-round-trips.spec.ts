@@ -67,6 +67,7 @@ const cases = [
 
   async function commandsPerHit(call: () => Promise<unknown>): Promise<number> {
     await call(); // the miss, and the scripts loaded
+    await call(); // the first hit, which tells the store whether the method tags its entries
     await waitFor(() => seen.length > 0, 'the miss to be seen');
     await new Promise((resolve) => setTimeout(resolve, 100));
     seen = [];

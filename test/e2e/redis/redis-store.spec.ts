@@ -103,6 +103,7 @@ describe.each(targets.length ? targets : [{ name: 'no Redis' } as Target])('stor
     await a.catalog.book(1);
     await a.catalog.book(2);
     await a.catalog.list(1);
+    expect(await b.catalog.book(2)).toMatchObject({ origin: 'A' }); // B has read a tagged hit before
     await a.invalidation.invalidateTags('book:1');
     expect(await b.catalog.book(1)).toMatchObject({ origin: 'B' });
     expect(await b.catalog.book(2)).toMatchObject({ origin: 'A' });
