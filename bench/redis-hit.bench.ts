@@ -28,9 +28,11 @@ class BenchModule {}
 async function rate(call: () => Promise<unknown>, inFlight: number): Promise<number> {
   let left = CALLS;
   const started = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (left-- > 0) await call();
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (left-- > 0) await call();
+    }),
+  );
   return Math.round(CALLS / ((performance.now() - started) / 1_000));
 }
 
@@ -39,7 +41,13 @@ const catalog = app.get(Catalog);
 const raw = new Redis(url);
 await catalog.list(1);
 await catalog.book(1);
-const sameSize = redisEntry.encode({ value: await catalog.list(1), kind: 0, created: Date.now() * 1_000, freshUntil: 0, staleUntil: 0 });
+const sameSize = redisEntry.encode({
+  value: await catalog.list(1),
+  kind: 0,
+  created: Date.now() * 1_000,
+  freshUntil: 0,
+  staleUntil: 0,
+});
 await raw.set(`${namespace}:raw`, sameSize, 'PX', 60_000);
 
 /** Best of five interleaved rounds: on a shared 2-core machine the worst rounds measure the neighbours. */
@@ -53,10 +61,18 @@ for (const inFlight of [1, 64]) {
     best.tagged = Math.max(best.tagged, await rate(() => catalog.book(1), inFlight));
   }
   const { get, plain, tagged } = best;
-  rows.push({ 'in flight': inFlight, 'raw GET /s': get, 'plain hit /s': plain, 'plain / GET': +(plain / get).toFixed(2), 'tagged hit /s': tagged, 'tagged / GET': +(tagged / get).toFixed(2) });
+  rows.push({
+    'in flight': inFlight,
+    'raw GET /s': get,
+    'plain hit /s': plain,
+    'plain / GET': +(plain / get).toFixed(2),
+    'tagged hit /s': tagged,
+    'tagged / GET': +(tagged / get).toFixed(2),
+  });
 }
 console.table(rows);
-if (catalog.calls.list !== 1 || catalog.calls.book !== 1) throw new Error('a hit ran the method: the numbers above are not hits');
+if (catalog.calls.list !== 1 || catalog.calls.book !== 1)
+  throw new Error('a hit ran the method: the numbers above are not hits');
 
 await dropNamespace(raw, namespace);
 await raw.quit();

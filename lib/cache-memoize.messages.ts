@@ -45,7 +45,8 @@ export const Messages = {
     `Cache alias '${alias}' has a redis option that is neither ioredis options nor a Redis or Cluster client: pass one of those, or leave it out.`,
   redisUrlAndClient: (alias: string) =>
     `Cache alias '${alias}' gives both a url and a Redis client: the client is already connected, so drop the url.`,
-  redisConnectionError: (alias: string) => `cache '${alias}': Redis connection error, calls go to their methods until it is back`,
+  redisConnectionError: (alias: string) =>
+    `cache '${alias}': Redis connection error, calls go to their methods until it is back`,
   unreadableEntry: (alias: string) =>
     `cache '${alias}': an entry could not be decoded (written by another Node version?); it is recomputed and replaced`,
   redisFlushRefused: (alias: string) =>

@@ -15,7 +15,10 @@ export class RedisCluster {
       const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
       await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
       for (const node of nodes) {
-        await waitFor(async () => (await node.cli('CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster state ok on ${node.port}`);
+        await waitFor(
+          async () => (await node.cli('CLUSTER', 'INFO')).includes('cluster_state:ok'),
+          `cluster state ok on ${node.port}`,
+        );
       }
       return new RedisCluster(nodes);
     } catch (error) {

@@ -27,7 +27,9 @@ export async function provideRedis(): Promise<RedisUnderTest | undefined> {
     const server = await RedisServer.start();
     return { url: server.url, release: () => server.stop() };
   }
-  return unavailable(given ? `REDIS_URL=${given} does not answer` : `no Redis on ${DEFAULT_URL} and no redis-server on PATH`);
+  return unavailable(
+    given ? `REDIS_URL=${given} does not answer` : `no Redis on ${DEFAULT_URL} and no redis-server on PATH`,
+  );
 }
 
 /** A private 3-master Cluster, or the same loud skip (a failure under CI) without redis-server. */
@@ -72,7 +74,12 @@ function hasRedisServer(): boolean {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

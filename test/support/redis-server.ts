@@ -20,7 +20,9 @@ export class RedisServer {
   static async start(options: { cluster?: boolean; port?: number } = {}): Promise<RedisServer> {
     const port = options.port ?? (await freePort(options.cluster));
     const dir = mkdtempSync(join(tmpdir(), `redis-${port}-`));
-    const extra = options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] : [];
+    const extra = options.cluster
+      ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000']
+      : [];
     const server = new RedisServer(port, dir, extra);
     await server.restart();
     return server;
@@ -32,7 +34,19 @@ export class RedisServer {
 
   /** Starts it again on the same port, as after a crash. */
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      ...this.extraArgs,
+    ];
     this.process = spawn('redis-server', args, { stdio: 'ignore' });
     await waitFor(async () => (await this.cli('PING')) === 'PONG', `redis-server on port ${this.port}`);
   }

@@ -13,7 +13,12 @@ import { entryCodec } from '../../serialization/entry-codec.js';
  * strings into Dates and `_function_` strings into code). Flushing and listing keys are
  * refused: the store would run FLUSHDB and KEYS on a Redis other apps share.
  */
-export function createRedisCache(alias: string, client: Redis | Cluster, namespace: string | undefined, ttlMs: number | undefined): Cache {
+export function createRedisCache(
+  alias: string,
+  client: Redis | Cluster,
+  namespace: string | undefined,
+  ttlMs: number | undefined,
+): Cache {
   const refuse = () => Promise.reject(new Error(Messages.redisFlushRefused(alias)));
   const store = { ...redisInsStore(client, { ttl: ttlMs }), name: 'redis', reset: refuse, keys: refuse };
   const keyv = new Keyv({

@@ -38,7 +38,8 @@ export class RedisMemoStore implements MemoStore {
   private readonly tagged = new WeakSet<EntryScope>();
   private longestLife = 0;
   private readonly startClock = () => this.clock.start();
-  private readonly onError = (error: unknown) => this.log.error(`redis:${this.alias}`, Messages.redisConnectionError(this.alias), error);
+  private readonly onError = (error: unknown) =>
+    this.log.error(`redis:${this.alias}`, Messages.redisConnectionError(this.alias), error);
 
   constructor(
     readonly alias: string,
@@ -107,7 +108,10 @@ export class RedisMemoStore implements MemoStore {
     const markKeys = this.keysOf(scope);
     let entry: StoredEntry | undefined;
     if (this.connection.client.isCluster) entry = await this.readAcrossSlots(key, markKeys);
-    else if (this.tagged.has(scope)) entry = this.decode(await this.scripts.cacheMemoizeReadBuffer(markKeys.length + 1, key, ...markKeys, this.tagBase));
+    else if (this.tagged.has(scope))
+      entry = this.decode(
+        await this.scripts.cacheMemoizeReadBuffer(markKeys.length + 1, key, ...markKeys, this.tagBase),
+      );
     else entry = await this.readAtOnce(key, markKeys, scope);
     return entry !== undefined && entry.staleUntil > Date.now() ? entry : undefined;
   }

@@ -30,8 +30,15 @@ const NO_HANG = STORE_TIMEOUT + 1_000;
 
   async function start(options: CacheMemoizeModuleOptions = {}): Promise<void> {
     events = [];
-    const base: CacheMemoizeModuleOptions = { namespace: uniqueNamespace('faults'), storeTimeout: STORE_TIMEOUT, onEvent: (e) => events.push(e) };
-    app = await createApp({ providers: [Catalog, Reports] }, { ...base, caches: { default: { store: 'redis', url: server.url } }, ...options });
+    const base: CacheMemoizeModuleOptions = {
+      namespace: uniqueNamespace('faults'),
+      storeTimeout: STORE_TIMEOUT,
+      onEvent: (e) => events.push(e),
+    };
+    app = await createApp(
+      { providers: [Catalog, Reports] },
+      { ...base, caches: { default: { store: 'redis', url: server.url } }, ...options },
+    );
     catalog = app.get(Catalog);
   }
   afterEach(() => app?.close());
@@ -87,7 +94,8 @@ const NO_HANG = STORE_TIMEOUT + 1_000;
   });
 
   it('closes its own connection on shutdown, and leaves a client it was given open', async () => {
-    const named = async () => (await server.cli('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=nestjs-cache-memoize'));
+    const named = async () =>
+      (await server.cli('CLIENT', 'LIST')).split('\n').filter((line) => line.includes('name=nestjs-cache-memoize'));
     await start();
     await catalog.list(1);
     expect(await named()).toHaveLength(1);

@@ -17,7 +17,10 @@ interface Answer {
 
   beforeAll(async () => {
     const env = { REDIS_URL: redis!.url, CACHE_NAMESPACE: namespace };
-    [first, second] = await Promise.all([WorkerProcess.start({ ...env, ORIGIN: 'first' }), WorkerProcess.start({ ...env, ORIGIN: 'second' })]);
+    [first, second] = await Promise.all([
+      WorkerProcess.start({ ...env, ORIGIN: 'first' }),
+      WorkerProcess.start({ ...env, ORIGIN: 'second' }),
+    ]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([first?.stop(), second?.stop()]);

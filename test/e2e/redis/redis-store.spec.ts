@@ -29,10 +29,19 @@ interface Target {
   raw(): Redis | Cluster;
 }
 const targets: Target[] = [];
-if (single) targets.push({ name: 'single Redis', definition: () => ({ store: 'redis', url: single.url }), raw: () => open(new Redis(single.url)) });
+if (single)
+  targets.push({
+    name: 'single Redis',
+    definition: () => ({ store: 'redis', url: single.url }),
+    raw: () => open(new Redis(single.url)),
+  });
 if (cluster) {
   const connect = () => open(new Cluster(cluster.startupNodes));
-  targets.push({ name: '3-master Redis Cluster', definition: () => ({ store: 'redis', redis: connect() }), raw: connect });
+  targets.push({
+    name: '3-master Redis Cluster',
+    definition: () => ({ store: 'redis', redis: connect() }),
+    raw: connect,
+  });
 }
 
 describe.each(targets.length ? targets : [{ name: 'no Redis' } as Target])('store: redis on $name', (target) => {
@@ -43,9 +52,15 @@ describe.each(targets.length ? targets : [{ name: 'no Redis' } as Target])('stor
   let raw: Redis | Cluster;
 
   /** An application of this test's namespace; `origin` tells its results apart. */
-  async function start(origin: string, namespace_ = namespace): Promise<{ app: INestApplication; catalog: Catalog; invalidation: InvalidationService }> {
+  async function start(
+    origin: string,
+    namespace_ = namespace,
+  ): Promise<{ app: INestApplication; catalog: Catalog; invalidation: InvalidationService }> {
     const caches = { default: target!.definition() };
-    const app = await createApp({ providers: [Catalog, Reports] }, { namespace: namespace_, caches, onEvent: (event) => events.push(event) });
+    const app = await createApp(
+      { providers: [Catalog, Reports] },
+      { namespace: namespace_, caches, onEvent: (event) => events.push(event) },
+    );
     apps.push(app);
     const catalog = app.get(Catalog);
     catalog.origin = origin;
@@ -157,10 +172,15 @@ describe.each(targets.length ? targets : [{ name: 'no Redis' } as Target])('stor
       const a = await start('A');
       expect((await a.catalog.withFunction()).format()).toBe('v1');
       expect((await a.catalog.withFunction()).format()).toBe('v2');
-      const lines = logged.mock.calls.map(([message]) => String(message)).filter((line) => line.includes('Catalog.withFunction'));
+      const lines = logged.mock.calls
+        .map(([message]) => String(message))
+        .filter((line) => line.includes('Catalog.withFunction'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('cannot store');
-      expect(events.filter((event) => event.type === 'error').map((event) => event.methodName)).toEqual(['withFunction', 'withFunction']);
+      expect(events.filter((event) => event.type === 'error').map((event) => event.methodName)).toEqual([
+        'withFunction',
+        'withFunction',
+      ]);
     } finally {
       logged.mockRestore();
     }
@@ -173,7 +193,11 @@ describe.each(targets.length ? targets : [{ name: 'no Redis' } as Target])('stor
     await a.app.get(CacheRegistry).get().set('greeting', value, 60_000);
     expect(await b.app.get(CacheRegistry).get().get('greeting')).toStrictEqual(value);
     expect(await raw.exists(`${namespace}:greeting`)).toBe(1);
-    await a.app.get(CacheRegistry).get().clear().catch(() => undefined);
+    await a.app
+      .get(CacheRegistry)
+      .get()
+      .clear()
+      .catch(() => undefined);
     expect(await raw.exists(`${namespace}:greeting`)).toBe(1);
   });
 });
