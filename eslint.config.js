@@ -14,6 +14,9 @@ export default tseslint.config(
     rules: {
       // `_`-prefixed names mark a parameter kept for its position (Nest hooks, interface methods).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Classes and methods found by reflection at bootstrap are typed `Function`, as Nest types
+      // its own metatypes (`InstanceWrapper.metatype`, `Type extends Function`).
+      '@typescript-eslint/no-unsafe-function-type': 'off',
     },
   },
 );

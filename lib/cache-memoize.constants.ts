@@ -11,3 +11,5 @@ export const DEFAULT_STORE_TIMEOUT = '250ms';
 export const DEFAULT_MEMORY_MAX = 10_000;
 /** Encoded arguments longer than this are hashed so keys stay short. */
 export const MAX_ENCODED_KEY_LENGTH = 200;
+/** Invalidation marks live at least this long, and longer than any entry they may void. */
+export const MIN_MARK_LIFE_MS = 7 * 86_400_000;

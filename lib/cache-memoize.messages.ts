@@ -40,6 +40,22 @@ export const Messages = {
     `e.g. key: (user) => user.id, that returns only data.`,
   invalidComputedTtl: (owner: string) =>
     `the ttl function of ${owner} returned an invalid duration; the result was returned but not cached`,
+  notEncodable: (owner: string, alias: string) =>
+    `${owner} returned a value cache '${alias}' cannot store (a function, a symbol or a Promise inside it): ` +
+    `the result was returned but not cached. Return plain data, or skip such results with unless.`,
+  invalidRedisUrl: (alias: string, url: unknown) =>
+    `Cache alias '${alias}' has url ${JSON.stringify(url)}: give a Redis URL like 'redis://127.0.0.1:6379' or 'rediss://user:pass@host:6380/0'.`,
+  invalidRedisOption: (alias: string) =>
+    `Cache alias '${alias}' has a redis option that is neither ioredis options nor a Redis or Cluster client: pass one of those, or leave it out.`,
+  redisUrlAndClient: (alias: string) =>
+    `Cache alias '${alias}' gives both a url and a Redis client: the client is already connected, so drop the url.`,
+  redisConnectionError: (alias: string) =>
+    `cache '${alias}': Redis connection error, calls go to their methods until it is back`,
+  unreadableEntry: (alias: string) =>
+    `cache '${alias}': an entry could not be decoded (written by another Node version?); it is recomputed and replaced`,
+  redisFlushRefused: (alias: string) =>
+    `cache '${alias}': clear() would run FLUSHDB on a Redis other applications may share, so it is refused. ` +
+    `Use InvalidationService.invalidateAll('${alias}') for memoized entries, or delete your keys one by one.`,
   notStored: (owner: string, alias: string) => `${owner}: result not cached in '${alias}'`,
   storeFailed: (owner: string, alias: string) => `${owner}: cache '${alias}' failed, calling the method directly`,
   refreshFailed: (owner: string) => `${owner}: background refresh failed, keeping the cached value`,

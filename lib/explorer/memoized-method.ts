@@ -2,6 +2,7 @@ import { defer, from, mergeMap, type Observable } from 'rxjs';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeTimeoutError } from '../errors.js';
 import { ResultKind, type StoredEntry } from '../registry/memo-store.interface.js';
+import { EntryEncodeError } from '../serialization/entry-codec.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { settleWithin } from '../utils/with-timeout.js';
 import { buildEntry, deepCopy } from './entry-builder.js';
@@ -167,7 +168,8 @@ export class MemoizedMethod {
       const entry = buildEntry(this.config, outcome, stamp, () => this.telemetry.context(instance, args, key, outcome.value));
       if (entry !== undefined) await this.config.store.set(key, entry);
     } catch (error) {
-      this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
+      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
     }
   }
 

@@ -50,6 +50,13 @@ export class MethodTelemetry {
     this.emit('error', key, error);
   }
 
+  /** A result the store's codec refuses: the caller has it, nothing is stored, the method is named (whatever onStoreError says). */
+  notEncodable(error: unknown, key: string): void {
+    this.stats.errors++;
+    this.log.error(this.config.owner, Messages.notEncodable(this.config.owner, this.config.alias), error);
+    this.emit('error', key, error);
+  }
+
   refreshFailed(error: unknown, key: string): void {
     this.stats.errors++;
     this.log.error(this.config.owner, Messages.refreshFailed(this.config.owner), error);

@@ -1,11 +1,9 @@
 import type { Cache } from 'cache-manager';
+import { MIN_MARK_LIFE_MS } from '../cache-memoize.constants.js';
 import { entryCodec } from '../serialization/entry-codec.js';
 import { withTimeout } from '../utils/with-timeout.js';
 import type { EntryScope, MemoStore, StoredEntry } from './memo-store.interface.js';
 import { tagMark } from './memo-store.interface.js';
-
-/** Marks must outlive every entry they may void; entries' lives are only known per process. */
-const MIN_MARK_LIFE = 7 * 86_400_000;
 
 /**
  * Any cache-manager `Cache` as an alias. Entries are encoded (see entry-codec), and
@@ -28,7 +26,7 @@ export class CacheManagerMemoStore implements MemoStore {
     const keys = [key];
     for (const mark of scope.marks) keys.push(this.markKey(mark));
     const [raw, ...stamps] = await withTimeout(this.cache.mget<unknown>(keys), this.timeoutMs);
-    const entry = entryCodec.decode(raw);
+    const entry = entryCodec.decode<StoredEntry>(raw);
     if (!entry || entry.staleUntil <= Date.now()) return undefined;
     if (stamps.some((stamp) => isAtOrAfter(stamp, entry.created))) return undefined;
     if (entry.tags?.length) {
@@ -58,7 +56,7 @@ export class CacheManagerMemoStore implements MemoStore {
 
   async invalidate(marks: readonly string[]): Promise<void> {
     const value = this.stamp();
-    const ttl = Math.max(MIN_MARK_LIFE, this.longestLife);
+    const ttl = Math.max(MIN_MARK_LIFE_MS, this.longestLife);
     await withTimeout(this.cache.mset(marks.map((mark) => ({ key: this.markKey(mark), value, ttl }))), this.timeoutMs);
   }
 

@@ -9,6 +9,7 @@ import { parseOptionalDuration } from '../utils/duration.js';
 import type { CacheAlias } from './cache-alias.js';
 import { CacheManagerMemoStore } from './cache-manager.store.js';
 import { MemoryMemoStore } from './memory.store.js';
+import { createRedisAlias } from './redis/create-redis-alias.js';
 
 /** Builds the store of one alias from its definition, validating it. */
 export function createAlias(name: string, definition: CacheDefinition, settings: CacheMemoizeSettings): CacheAlias {
@@ -20,6 +21,9 @@ export function createAlias(name: string, definition: CacheDefinition, settings:
   }
   if (definition && 'store' in definition && definition.store === 'memory') {
     return createMemoryAlias(name, definition, ttlMs);
+  }
+  if (definition && 'store' in definition && definition.store === 'redis') {
+    return createRedisAlias(name, definition, settings, ttlMs);
   }
   throw new CacheConfigError(Messages.invalidCacheDefinition(name));
 }

@@ -1,0 +1,60 @@
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { Messages } from '../../cache-memoize.messages.js';
+import { CacheConfigError } from '../../errors.js';
+import type { RedisCacheDefinition } from '../../interfaces/module-options.interface.js';
+
+/** The client of one Redis alias, and whether the alias opened it (and so closes it). */
+export interface RedisConnection {
+  readonly client: Redis | Cluster;
+  readonly owned: boolean;
+}
+
+/** Seen in `CLIENT LIST`, so operators can tell the cache's connections apart. */
+export const CONNECTION_NAME = 'nestjs-cache-memoize';
+
+/**
+ * Defaults for a client the alias opens, so a Redis outage costs a call no more than
+ * `storeTimeout`: a command waiting for a connection fails at the next failed reconnect
+ * instead of queueing for the whole outage, a dead server is noticed within two seconds,
+ * and reconnecting goes on forever (capped at two seconds apart), so caching resumes by
+ * itself. It connects on first use, so an application whose bootstrap fails is not kept
+ * alive by a socket nobody will close. Options given in `redis` win.
+ */
+const FAIL_FAST: RedisOptions = {
+  lazyConnect: true,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  connectionName: CONNECTION_NAME,
+};
+
+/** Opens (or adopts) the client of a `{ store: 'redis' }` alias, validating its definition. */
+export function connectRedis(alias: string, definition: RedisCacheDefinition): RedisConnection {
+  const { url, redis } = definition;
+  if (url !== undefined && (typeof url !== 'string' || !isRedisUrl(url))) {
+    throw new CacheConfigError(Messages.invalidRedisUrl(alias, url));
+  }
+  if (redis !== undefined && (typeof redis !== 'object' || redis === null)) {
+    throw new CacheConfigError(Messages.invalidRedisOption(alias));
+  }
+  if (isClient(redis)) {
+    if (url !== undefined) throw new CacheConfigError(Messages.redisUrlAndClient(alias));
+    return { client: redis, owned: false };
+  }
+  const options: RedisOptions = { ...FAIL_FAST, ...redis };
+  return { client: url === undefined ? new Redis(options) : new Redis(url, options), owned: true };
+}
+
+/** A Redis or Cluster instance (from any copy of ioredis), rather than options for one. */
+function isClient(value: unknown): value is Redis | Cluster {
+  const candidate = value as Partial<Redis> | undefined;
+  return typeof candidate?.sendCommand === 'function' && typeof candidate.defineCommand === 'function';
+}
+
+function isRedisUrl(url: string): boolean {
+  try {
+    return ['redis:', 'rediss:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,59 @@
+/** How often the offset to the Redis clock is measured again. */
+const SAMPLE_EVERY_MS = 1_000;
+/** How far two clocks may drift apart between samples: 500 ppm, far above real quartz. */
+const DRIFT = 5e-4;
+
+/** Microseconds on a clock of this process that never jumps back. */
+function localMicros(): number {
+  return (performance.timeOrigin + performance.now()) * 1_000;
+}
+
+/**
+ * Creation stamps on the clock of the Redis that holds the marks. Invalidation marks
+ * are written with that server's TIME, so entries made by any process on any machine
+ * compare against them on one clock. A stamp must not be later than the server's
+ * present, or an invalidation racing the recompute could fail to void its result;
+ * so it is a lower bound: the server time of the last sample, plus what elapsed here
+ * since its reply came back, less a drift allowance. Being early only costs an extra
+ * recompute right after an invalidation.
+ */
+export class RedisClock {
+  /** Server µs minus local µs at the last reply; NaN before the first sample. */
+  private offset = Number.NaN;
+  private sampledAt = 0;
+  private last = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly readServerTime: () => Promise<[string, string]>) {}
+
+  /** Samples now and every second, without keeping the process alive. */
+  start(): void {
+    this.sample().catch(() => undefined);
+    this.timer ??= setInterval(() => this.sample().catch(() => undefined), SAMPLE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  get synced(): boolean {
+    return !Number.isNaN(this.offset);
+  }
+
+  async sample(): Promise<void> {
+    const [seconds, micros] = await this.readServerTime();
+    const received = localMicros();
+    this.offset = Number(seconds) * 1_000_000 + Number(micros) - received;
+    this.sampledAt = received;
+  }
+
+  /** A server time in µs not after the present one, never lower than a previous answer. */
+  now(): number {
+    const local = localMicros();
+    const stamp = Math.floor(local + this.offset - (local - this.sampledAt) * DRIFT);
+    if (stamp > this.last) this.last = stamp;
+    return this.last;
+  }
+}

@@ -1,0 +1,107 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A redis-server this test run started on a free port, in a directory of its own. */
+export class RedisServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly extraArgs: string[],
+  ) {}
+
+  static async start(options: { cluster?: boolean; port?: number } = {}): Promise<RedisServer> {
+    const port = options.port ?? (await freePort(options.cluster));
+    const dir = mkdtempSync(join(tmpdir(), `redis-${port}-`));
+    const extra = options.cluster
+      ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000']
+      : [];
+    const server = new RedisServer(port, dir, extra);
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it again on the same port, as after a crash. */
+  async restart(): Promise<void> {
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      ...this.extraArgs,
+    ];
+    this.process = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitFor(async () => (await this.cli('PING')) === 'PONG', `redis-server on port ${this.port}`);
+  }
+
+  /** Kills it the way a crash or an OOM killer would, and waits until it is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Runs a redis-cli command against it; the reply as text, trimmed. */
+  async cli(...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await run('redis-cli', ['-p', String(this.port), ...args]);
+      return stdout.trim();
+    } catch {
+      return '';
+    }
+  }
+}
+
+/** A port that is free now (and, for a Cluster node, whose bus port +10000 is free too). */
+export async function freePort(withBus = false): Promise<number> {
+  for (;;) {
+    const port = await listenOn(0);
+    if (!withBus) return port;
+    if (port + 10_000 < 65_536 && (await listenOn(port + 10_000).catch(() => 0))) return port;
+  }
+}
+
+function listenOn(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/** Polls `check` every 50ms until it holds, or fails after `ms` naming `what`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
