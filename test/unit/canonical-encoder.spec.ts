@@ -1,0 +1,67 @@
+import { encodeValue, UnencodableValueError } from '../../lib/keys/canonical-encoder.js';
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+class Money {
+  constructor(readonly cents: number) {}
+  toJSON() {
+    return { cents: this.cents, currency: 'EUR' };
+  }
+}
+
+function failure(value: unknown): UnencodableValueError {
+  try {
+    encodeValue(value);
+  } catch (error) {
+    if (error instanceof UnencodableValueError) return error;
+    throw error;
+  }
+  throw new Error('encoded without error');
+}
+
+describe('the canonical key encoder', () => {
+  it.each<[string, unknown, string]>([
+    ['a number', 1, '1'],
+    ['negative zero', -0, '-0'],
+    ['a string, quoted', 'a:b', '"a:b"'],
+    ['a bigint', 1n, '1n'],
+    ['booleans, null and undefined', [true, false, null, undefined], '[true,false,null,undefined]'],
+    ['an object, fields sorted, undefined fields left out', { b: 2, a: 'x', c: undefined }, '{"a":"x","b":2}'],
+    ['nested objects and arrays', { q: { page: 1, tags: ['x', 'y'] } }, '{"q":{"page":1,"tags":["x","y"]}}'],
+    ['a Date by its instant', new Date(0), 'Date(0)'],
+    ['a Map by content', new Map<unknown, unknown>([['b', 1], [1, 'a']]), 'Map{"b":1,1:"a"}'],
+    ['a Set by content', new Set(['b', 'a']), 'Set["a","b"]'],
+    ['a Buffer', Buffer.from('hi'), 'Buffer(aGk=)'],
+    ['a RegExp', /a.b/gi, 'RegExp("a.b",gi)'],
+    ['a class instance by its fields and name', new Point(1, 2), 'Point{"x":1,"y":2}'],
+    ['a class instance with toJSON', new Money(5), 'Money({"cents":5,"currency":"EUR"})'],
+    ['a null-prototype object', Object.assign(Object.create(null), { a: 1 }), '{"a":1}'],
+  ])('encodes %s', (_, value, expected) => {
+    expect(encodeValue(value)).toBe(expected);
+  });
+
+  it('gives equal keys whatever the order of object keys, Map entries or Set members', () => {
+    expect(encodeValue({ a: 1, b: { c: 2, d: 3 } })).toBe(encodeValue({ b: { d: 3, c: 2 }, a: 1 }));
+    expect(encodeValue(new Map([['a', 1], ['b', 2]]))).toBe(encodeValue(new Map([['b', 2], ['a', 1]])));
+    expect(encodeValue(new Set([1, 2]))).toBe(encodeValue(new Set([2, 1])));
+  });
+
+  it('names what cannot be encoded and where it sits', () => {
+    expect(failure(() => 1)).toMatchObject({ what: 'a function', path: '$' });
+    expect(failure({ a: [1, { b: Symbol('s') }] })).toMatchObject({ what: 'a symbol', path: '$.a[1].b' });
+    expect(failure(new Map([['k', () => 1]]))).toMatchObject({ what: 'a function', path: '$.get(0)' });
+    expect(failure(new Set([1, () => 1]))).toMatchObject({ what: 'a function', path: '$.member(1)' });
+    expect(failure(new Map([[Symbol('k'), 1]]))).toMatchObject({ what: 'a symbol', path: '$.key(0)' });
+    expect(failure({ m: new Money(1), f: { toJSON: 1, g: () => 1 } })).toMatchObject({ path: '$.f.g' });
+  });
+
+  it('names a cycle at the point it closes', () => {
+    const node: Record<string, unknown> = { id: 1 };
+    node.children = [{ parent: node }];
+    expect(failure(node)).toMatchObject({ what: 'a cycle', path: '$.children[0].parent' });
+  });
+});
