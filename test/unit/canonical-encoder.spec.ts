@@ -32,6 +32,8 @@ describe('the canonical key encoder', () => {
     ['booleans, null and undefined', [true, false, null, undefined], '[true,false,null,undefined]'],
     ['an object, fields sorted, undefined fields left out', { b: 2, a: 'x', c: undefined }, '{"a":"x","b":2}'],
     ['nested objects and arrays', { q: { page: 1, tags: ['x', 'y'] } }, '{"q":{"page":1,"tags":["x","y"]}}'],
+    // eslint-disable-next-line no-sparse-arrays
+    ['a sparse array, holes apart from undefined', [1, , undefined], '[1,,undefined]'],
     ['a Date by its instant', new Date(0), 'Date(0)'],
     ['a Map by content', new Map<unknown, unknown>([['b', 1], [1, 'a']]), 'Map{"b":1,1:"a"}'],
     ['a Set by content', new Set(['b', 'a']), 'Set["a","b"]'],
