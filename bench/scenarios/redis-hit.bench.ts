@@ -1,0 +1,126 @@
+import { createCache as createAsyncCache } from 'async-cache-dedupe';
+import { BentoCache, bentostore } from 'bentocache';
+import { redisDriver } from 'bentocache/drivers/redis';
+import type { Redis } from 'ioredis';
+import { CacheConfigError } from '../../lib/index.js';
+import { ResultKind } from '../../lib/registry/memo-store.interface.js';
+import { entryCodec } from '../../lib/serialization/entry-codec.js';
+import { ours, type OurContender } from '../fixtures/memo-app.js';
+import { type BenchFn, loadTest, type Timing } from '../support/measure.js';
+import { PAYLOADS } from '../support/payloads.js';
+import { connectRedis, REDIS_URL, RUN_PREFIX } from '../support/redis.js';
+import { type ChartPanel, formatRatio, type Goal, type Scenario, type Table, timingTable } from '../support/report.js';
+
+const CONCURRENCY = 64;
+const DURATION_MS = Number(process.env.BENCH_REDIS_MS ?? 2_000);
+const RAW = 'raw ioredis GET + entry-codec decode';
+const US = 'nestjs-cache-memoize (redis)';
+const US_TAGGED = 'nestjs-cache-memoize (redis, tagged)';
+
+/** Our Redis alias, or why it cannot run on this branch yet. */
+async function ourRedis(compute: () => Promise<unknown>): Promise<OurContender | string> {
+  try {
+    return await ours(compute, { namespace: RUN_PREFIX, caches: { default: { store: 'redis', url: REDIS_URL } } }, US);
+  } catch (error) {
+    if (error instanceof CacheConfigError) return `our rows skipped: store 'redis' is not available here yet (${error.message})`;
+    throw error;
+  }
+}
+
+/**
+ * 3. Hits on Redis under load (64 callers at once): us, tagged and untagged, against a raw
+ * ioredis GET of the same encoded entry, bentocache and async-cache-dedupe on the same Redis.
+ */
+export const redisHit: Scenario = {
+  id: 'redis-hit',
+  title: '3. Redis hit throughput',
+  async run() {
+    const { redis, reason } = await connectRedis();
+    if (!redis) return { tables: [], skipped: [`Redis scenario skipped: ${reason}`] };
+    const tables: Table[] = [];
+    const goals: Goal[] = [];
+    const chart: ChartPanel[] = [];
+    const skipped = new Set<string>();
+    try {
+      for (const payload of PAYLOADS) {
+        const compute = async () => payload.value;
+        const tasks: Array<[string, BenchFn, () => Promise<unknown>]> = [];
+        const rawKey = `${RUN_PREFIX}:raw`;
+        const now = Date.now();
+        await redis.set(rawKey, entryCodec.encode({ value: payload.value, kind: ResultKind.Value, created: now * 1000, freshUntil: now + 600_000, staleUntil: now + 600_000 }), 'PX', 600_000);
+        tasks.push([RAW, async () => entryCodec.decode(await redis.get(rawKey)), () => redis.del(rawKey)]);
+        const us = await ourRedis(compute);
+        if (typeof us === 'string') skipped.add(us);
+        else tasks.push([US, () => us.catalog.byId(1), async () => undefined], [US_TAGGED, () => us.catalog.byIdTagged(1), () => us.close()]);
+        tasks.push(bento(redis, compute), asyncCacheDedupe(redis, compute));
+        const timings: Timing[] = [];
+        for (const [name, fn, close] of tasks) {
+          await fn(); // the first call stores the entry
+          await loadTest(name, fn, CONCURRENCY, 300); // warm-up
+          timings.push(await loadTest(name, fn, CONCURRENCY, DURATION_MS));
+          await close();
+        }
+        const title = `Redis hit, ${CONCURRENCY} concurrent callers, ${payload.name}`;
+        tables.push(
+          timingTable(title, timings, RAW, US, [
+            'Latency is per call under load; ops/s is the total throughput of all callers.',
+            'async-cache-dedupe shares one in-flight read among concurrent calls for the same key, hits included, so its 64 callers mostly wait on one GET.',
+          ]),
+        );
+        goals.push(...redisGoals(title, timings));
+        if (payload === PAYLOADS[0]) {
+          const label = (name: string) => (name.startsWith('async-cache-dedupe') ? 'async-cache-dedupe (shares GETs)' : name.split(' (')[0]!.replace(' + entry-codec decode', ''));
+          const bars = timings.map((t) => ({ label: label(t.name), value: t.opsPerSec, ours: t.name.startsWith(US) }));
+          chart.push({ title: `Redis hit, ${CONCURRENCY} callers, ${payload.name}`, unit: 'calls/s', higherIsBetter: true, bars });
+        }
+      }
+    } finally {
+      redis.disconnect();
+    }
+    return { tables, goals, chart, skipped: [...skipped] };
+  },
+};
+
+function bento(redis: Redis, compute: () => Promise<unknown>): [string, BenchFn, () => Promise<unknown>] {
+  const cache = new BentoCache({ default: 'redis', prefix: RUN_PREFIX, stores: { redis: bentostore().useL2Layer(redisDriver({ connection: redis.duplicate() })) } });
+  return [
+    'bentocache getOrSet (L2 redis only, JSON)',
+    () => cache.getOrSet({ key: 'byId:1', factory: compute, ttl: '10m' }),
+    async () => {
+      await cache.delete({ key: 'byId:1' });
+      await cache.disconnectAll();
+    },
+  ];
+}
+
+function asyncCacheDedupe(redis: Redis, compute: () => Promise<unknown>): [string, BenchFn, () => Promise<unknown>] {
+  const client = redis.duplicate();
+  const cache = createAsyncCache({ ttl: 600, storage: { type: 'redis', options: { client } } }).define(`${RUN_PREFIX}:byId`, (id: number) => compute());
+  const call = (cache as unknown as Record<string, (id: number) => Promise<unknown>>)[`${RUN_PREFIX}:byId`]!;
+  return [
+    'async-cache-dedupe (redis storage, JSON)',
+    () => call(1),
+    async () => {
+      await cache.clear(`${RUN_PREFIX}:byId`, 1);
+      client.disconnect();
+    },
+  ];
+}
+
+function redisGoals(title: string, timings: readonly Timing[]): Goal[] {
+  const raw = timings.find((t) => t.name === RAW)!;
+  const us = timings.find((t) => t.name === US);
+  const tagged = timings.find((t) => t.name === US_TAGGED);
+  if (!us || !tagged) {
+    return [
+      { goal: `${title}: ≥ 0.8× raw throughput`, measured: 'our Redis alias is not on this branch', met: undefined },
+      { goal: `${title}: tagged ≤ 1.3× untagged latency`, measured: 'our Redis alias is not on this branch', met: undefined },
+    ];
+  }
+  const throughput = us.opsPerSec / raw.opsPerSec;
+  const tagCost = tagged.medianNs / us.medianNs;
+  return [
+    { goal: `${title}: ≥ 0.8× raw throughput`, measured: `${formatRatio(throughput)} of raw`, met: throughput >= 0.8 },
+    { goal: `${title}: tagged ≤ 1.3× untagged latency`, measured: `${formatRatio(tagCost)} (median)`, met: tagCost <= 1.3 },
+  ];
+}
