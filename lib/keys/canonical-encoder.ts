@@ -116,7 +116,7 @@ function encodeItems(items: readonly unknown[], ancestors: object[]): string {
 /** Own enumerable fields, sorted by name; fields holding `undefined` are left out, as JSON does. */
 function encodeFields(value: Record<string, unknown>, ancestors: object[]): string {
   let out = '';
-  for (const name of Object.keys(value).sort()) {
+  for (const name of sortNames(Object.keys(value))) {
     const field = value[name];
     if (field === undefined) continue;
     try {
@@ -126,6 +126,21 @@ function encodeFields(value: Record<string, unknown>, ancestors: object[]): stri
     }
   }
   return out;
+}
+
+/**
+ * Sorts field names in place, in the order of `Array.prototype.sort()`. Arguments have a
+ * handful of fields, where an insertion sort costs a fraction of the general sort.
+ */
+function sortNames(names: string[]): string[] {
+  if (names.length > 16) return names.sort();
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!;
+    let j = i - 1;
+    for (; j >= 0 && names[j]! > name; j--) names[j + 1] = names[j]!;
+    names[j + 1] = name;
+  }
+  return names;
 }
 
 const quotedNames = new Map<string, string>();

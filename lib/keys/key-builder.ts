@@ -54,15 +54,15 @@ export class KeyBuilder {
     let end = args.length;
     // f(1) and f(1, undefined) are the same call for any function with default parameters.
     while (end > 0 && args[end - 1] === undefined) end--;
-    const parts = new Array<string>(end);
+    let encoded = '';
     for (let i = 0; i < end; i++) {
       try {
-        parts[i] = encodeValue(args[i]);
+        encoded += (i === 0 ? '' : ',') + encodeValue(args[i]);
       } catch (error) {
         throw this.keyError(error, `argument ${i}`);
       }
     }
-    return parts.join(',');
+    return encoded;
   }
 
   private encodeRewritten(args: readonly unknown[]): string {

@@ -31,6 +31,8 @@ describe('the canonical key encoder', () => {
     ['a bigint', 1n, '1n'],
     ['booleans, null and undefined', [true, false, null, undefined], '[true,false,null,undefined]'],
     ['an object, fields sorted, undefined fields left out', { b: 2, a: 'x', c: undefined }, '{"a":"x","b":2}'],
+    ['integer-like field names in string order', { 10: 'a', 9: 'b', x: 1 }, '{"10":"a","9":"b","x":1}'],
+    ['unicode field names in UTF-16 order', { é: 1, z: 2, Z: 3, '\u{1F600}': 4 }, '{"Z":3,"z":2,"é":1,"\u{1F600}":4}'],
     ['nested objects and arrays', { q: { page: 1, tags: ['x', 'y'] } }, '{"q":{"page":1,"tags":["x","y"]}}'],
     // eslint-disable-next-line no-sparse-arrays
     ['a sparse array, holes apart from undefined', [1, , undefined], '[1,,undefined]'],
@@ -44,6 +46,13 @@ describe('the canonical key encoder', () => {
     ['a null-prototype object', Object.assign(Object.create(null), { a: 1 }), '{"a":1}'],
   ])('encodes %s', (_, value, expected) => {
     expect(encodeValue(value)).toBe(expected);
+  });
+
+  it.each([3, 16, 17, 40])('sorts %i fields as Array.prototype.sort() does', (count) => {
+    const names = Array.from({ length: count }, (_, i) => `f${(i * 7) % count}${i % 3 ? 'x' : ''}`);
+    const value = Object.fromEntries(names.map((name, i) => [name, i]));
+    const expected = [...names].sort().map((name) => `"${name}":${value[name]}`);
+    expect(encodeValue(value)).toBe(`{${expected.join(',')}}`);
   });
 
   it('gives equal keys whatever the order of object keys, Map entries or Set members', () => {
