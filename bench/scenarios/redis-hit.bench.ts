@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { CacheConfigError } from '../../lib/index.js';
+import { CacheConfigError, InvalidationService } from '../../lib/index.js';
+import { Catalog } from '../fixtures/catalog.service.js';
 import { ResultKind } from '../../lib/registry/memo-store.interface.js';
 import { entryCodec } from '../../lib/serialization/entry-codec.js';
 import { ours, type OurContender } from '../fixtures/memo-app.js';
@@ -16,13 +17,21 @@ const US = 'nestjs-cache-memoize (redis)';
 const US_TAGGED = 'nestjs-cache-memoize (redis, tagged)';
 
 /** Our Redis alias, or why it cannot run on this branch yet. */
-async function ourRedis(compute: () => Promise<unknown>): Promise<OurContender | string> {
+async function ourRedis(compute: () => Promise<unknown>, namespace: string): Promise<OurContender | string> {
   try {
-    return await ours(compute, { namespace: RUN_PREFIX, caches: { default: { store: 'redis', url: REDIS_URL } } }, US);
+    return await ours(compute, { namespace, caches: { default: { store: 'redis', url: REDIS_URL } } }, US);
   } catch (error) {
     if (error instanceof CacheConfigError) return `our rows skipped: store 'redis' is not available here yet (${error.message})`;
     throw error;
   }
+}
+
+/** Drops the two entries the rows wrote, then closes the app (and its Redis connection). */
+async function closeOurs(us: OurContender): Promise<void> {
+  const invalidation = us.app.get(InvalidationService);
+  await invalidation.invalidate(Catalog, 'byId', 1);
+  await invalidation.invalidate(Catalog, 'byIdTagged', 1);
+  await us.close();
 }
 
 /**
@@ -48,9 +57,10 @@ export const redisHit: Scenario = {
           return payload.value;
         };
         const tasks: Task[] = [await rawGet(redis, payload.value)];
-        const us = await ourRedis(compute);
+        // A namespace per payload: the second payload must not hit the first one's entry.
+        const us = await ourRedis(compute, `${RUN_PREFIX}:${PAYLOADS.indexOf(payload)}`);
         if (typeof us === 'string') skipped.add(us);
-        else tasks.push([US, () => us.catalog.byId(1), async () => undefined], [US_TAGGED, () => us.catalog.byIdTagged(1), () => us.close()]);
+        else tasks.push([US, () => us.catalog.byId(1), async () => undefined], [US_TAGGED, () => us.catalog.byIdTagged(1), () => closeOurs(us)]);
         tasks.push(bento(redis, compute), asyncCacheDedupe(redis, compute));
         const timings: Timing[] = [];
         const notHits: number[] = [];
