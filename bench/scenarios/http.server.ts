@@ -11,18 +11,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as lib from '../../lib/index.js';
 
 const QUERY_MS = 1;
+/** Handler runs per route prefix, served at /runs, so the bench can tell cached routes from uncached ones. */
+const runs: Record<string, number> = {};
 
 /** The route's work: a 1 ms query, then a 100-object page built fresh. */
-async function listProducts(id: string): Promise<unknown[]> {
+async function listProducts(route: string, id: string): Promise<unknown[]> {
+  runs[route] = (runs[route] ?? 0) + 1;
   await sleep(QUERY_MS);
   return Array.from({ length: 100 }, (_, i) => ({ id: i, category: id, name: `Product ${i}`, price: 100 + i, active: i % 3 !== 0 }));
 }
 
-@Controller('plain')
+@Controller()
 class PlainController {
-  @Get('products/:id')
+  @Get('plain/products/:id')
   list(@Param('id') id: string) {
-    return listProducts(id);
+    return listProducts('plain', id);
+  }
+
+  @Get('runs')
+  runs() {
+    return runs;
   }
 }
 
@@ -32,7 +40,7 @@ class NestCacheController {
   @Get('products/:id')
   @CacheTTL(600_000)
   list(@Param('id') id: string) {
-    return listProducts(id);
+    return listProducts('nest-cache', id);
   }
 }
 
@@ -44,7 +52,7 @@ function memoizeController(Interceptor: Type<NestInterceptor>): Type<unknown> {
     @Get('products/:id')
     @lib.CacheMemoize('10m')
     list(@Param('id') id: string) {
-      return listProducts(id);
+      return listProducts('memoize', id);
     }
   }
   return MemoizeController;
