@@ -55,20 +55,22 @@ export class MemoizedMethod {
    * The interceptor calls this with its own keys and the handler pipeline as `compute`.
    */
   resolveKeyed(instance: object, args: unknown[], key: string, compute: Compute | undefined): Outcome | Promise<Outcome> {
+    // One clock reading serves the store's expiry check and ours: a hit reads it once.
+    const now = Date.now();
     let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
-      found = this.config.store.get(key, this.config.scope);
+      found = this.config.store.get(key, this.config.scope, now);
     } catch (error) {
       return this.afterStoreError(error, instance, args, key, compute);
     }
     if (found === undefined) return this.recompute(instance, args, key, undefined, compute);
     if (found instanceof Promise) {
       return found.then(
-        (entry) => (entry === undefined ? this.recompute(instance, args, key, undefined, compute) : this.found(instance, args, key, entry, compute)),
+        (entry) => (entry === undefined ? this.recompute(instance, args, key, undefined, compute) : this.found(instance, args, key, entry, compute, Date.now())),
         (error) => this.afterStoreError(error, instance, args, key, compute),
       );
     }
-    return this.found(instance, args, key, found, compute);
+    return this.found(instance, args, key, found, compute, now);
   }
 
   keyFor(args: unknown[]): string {
@@ -107,8 +109,7 @@ export class MemoizedMethod {
     return compute === undefined ? runOriginal(this.original, instance, args) : compute();
   }
 
-  private found(instance: object, args: unknown[], key: string, entry: StoredEntry, compute: Compute | undefined): Outcome | Promise<Outcome> {
-    const now = Date.now();
+  private found(instance: object, args: unknown[], key: string, entry: StoredEntry, compute: Compute | undefined, now: number): Outcome | Promise<Outcome> {
     if (entry.freshUntil <= now) return this.recompute(instance, args, key, entry, compute);
     this.telemetry.stats.hits++;
     if (this.config.onHit !== undefined) this.telemetry.callback(this.config.onHit, instance, args, key, entry.value);

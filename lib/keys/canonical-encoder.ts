@@ -6,19 +6,30 @@
  * encode differently.
  */
 export class UnencodableValueError extends Error {
-  constructor(
-    readonly what: string,
-    readonly path: string,
-  ) {
-    super(`${what} at ${path}`);
+  /** Steps from the argument to the value, outermost first, added as the error unwinds. */
+  private readonly steps: string[] = [];
+
+  constructor(readonly what: string) {
+    super(what);
+  }
+
+  /** Where the value sits: `$`, `$.a[1].b`, `$.get(0)`... */
+  get path(): string {
+    return '$' + this.steps.join('');
+  }
+
+  /** @internal Records one step outward; the path is only built when something fails. */
+  within(step: string): UnencodableValueError {
+    this.steps.unshift(step);
+    return this;
   }
 }
 
-export function encodeValue(value: unknown, path = '$'): string {
-  return encode(value, path, []);
+export function encodeValue(value: unknown): string {
+  return encode(value, []);
 }
 
-function encode(value: unknown, path: string, ancestors: object[]): string {
+function encode(value: unknown, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -31,16 +42,35 @@ function encode(value: unknown, path: string, ancestors: object[]): string {
     case 'bigint':
       return `${value}n`;
     case 'function':
-      throw new UnencodableValueError('a function', path);
+      throw new UnencodableValueError('a function');
     case 'symbol':
-      throw new UnencodableValueError('a symbol', path);
+      throw new UnencodableValueError('a symbol');
   }
   if (value === null) return 'null';
-  return encodeObject(value as object, path, ancestors);
+  return encodeObject(value as object, ancestors);
 }
 
-function encodeObject(value: object, path: string, ancestors: object[]): string {
-  if (ancestors.includes(value)) throw new UnencodableValueError('a cycle', path);
+/** `encode`, naming `step` in the path of any value that cannot be encoded. */
+function encodeAt(value: unknown, ancestors: object[], step: () => string): string {
+  try {
+    return encode(value, ancestors);
+  } catch (error) {
+    throw error instanceof UnencodableValueError ? error.within(step()) : error;
+  }
+}
+
+function encodeObject(value: object, ancestors: object[]): string {
+  if (ancestors.includes(value)) throw new UnencodableValueError('a cycle');
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    // Plain data, the usual argument: none of the special cases below can apply.
+    ancestors.push(value);
+    try {
+      return `{${encodeFields(value as Record<string, unknown>, ancestors)}}`;
+    } finally {
+      ancestors.pop();
+    }
+  }
   if (value instanceof Date) return `Date(${value.getTime()})`;
   if (ArrayBuffer.isView(value)) {
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -49,38 +79,79 @@ function encodeObject(value: object, path: string, ancestors: object[]): string 
   if (value instanceof RegExp) return `RegExp(${JSON.stringify(value.source)},${value.flags})`;
   ancestors.push(value);
   try {
-    if (Array.isArray(value)) {
-      return `[${value.map((item, i) => encode(item, `${path}[${i}]`, ancestors)).join(',')}]`;
-    }
+    if (Array.isArray(value)) return `[${encodeItems(value, ancestors)}]`;
     if (value instanceof Map) {
       const entries = [...value].map(
-        ([k, v], i) => `${encode(k, `${path}.key(${i})`, ancestors)}:${encode(v, `${path}.get(${i})`, ancestors)}`,
+        ([k, v], i) => `${encodeAt(k, ancestors, () => `.key(${i})`)}:${encodeAt(v, ancestors, () => `.get(${i})`)}`,
       );
       return `Map{${entries.sort().join(',')}}`;
     }
     if (value instanceof Set) {
-      const members = [...value].map((v, i) => encode(v, `${path}.member(${i})`, ancestors));
+      const members = [...value].map((v, i) => encodeAt(v, ancestors, () => `.member(${i})`));
       return `Set[${members.sort().join(',')}]`;
     }
-    const proto = Object.getPrototypeOf(value);
-    const className = proto === Object.prototype || proto === null ? '' : (proto.constructor?.name ?? 'Anonymous');
+    const className: string = proto.constructor?.name ?? 'Anonymous';
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (className && typeof toJSON === 'function') {
-      return `${className}(${encode(toJSON.call(value), `${path}.toJSON()`, ancestors)})`;
+      return `${className}(${encodeAt(toJSON.call(value), ancestors, () => '.toJSON()')})`;
     }
-    return `${className}{${encodeFields(value as Record<string, unknown>, path, ancestors)}}`;
+    return `${className}{${encodeFields(value as Record<string, unknown>, ancestors)}}`;
   } finally {
     ancestors.pop();
   }
 }
 
+function encodeItems(items: readonly unknown[], ancestors: object[]): string {
+  let out = '';
+  let i = 0;
+  try {
+    // A hole encodes as nothing, so [1, , 2] and [1, undefined, 2] stay apart.
+    for (; i < items.length; i++) out += (i === 0 ? '' : ',') + (i in items ? encode(items[i], ancestors) : '');
+  } catch (error) {
+    throw error instanceof UnencodableValueError ? error.within(`[${i}]`) : error;
+  }
+  return out;
+}
+
 /** Own enumerable fields, sorted by name; fields holding `undefined` are left out, as JSON does. */
-function encodeFields(value: Record<string, unknown>, path: string, ancestors: object[]): string {
-  const parts: string[] = [];
-  for (const name of Object.keys(value).sort()) {
+function encodeFields(value: Record<string, unknown>, ancestors: object[]): string {
+  let out = '';
+  for (const name of sortNames(Object.keys(value))) {
     const field = value[name];
     if (field === undefined) continue;
-    parts.push(`${JSON.stringify(name)}:${encode(field, `${path}.${name}`, ancestors)}`);
+    try {
+      out += (out === '' ? '' : ',') + quoted(name) + ':' + encode(field, ancestors);
+    } catch (error) {
+      throw error instanceof UnencodableValueError ? error.within(`.${name}`) : error;
+    }
   }
-  return parts.join(',');
+  return out;
+}
+
+/**
+ * Sorts field names in place, in the order of `Array.prototype.sort()`. Arguments have a
+ * handful of fields, where an insertion sort costs a fraction of the general sort.
+ */
+function sortNames(names: string[]): string[] {
+  if (names.length > 16) return names.sort();
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!;
+    let j = i - 1;
+    for (; j >= 0 && names[j]! > name; j--) names[j + 1] = names[j]!;
+    names[j + 1] = name;
+  }
+  return names;
+}
+
+const quotedNames = new Map<string, string>();
+
+/** Field names repeat from call to call: their JSON quoting is kept rather than redone. */
+function quoted(name: string): string {
+  let quote = quotedNames.get(name);
+  if (quote === undefined) {
+    quote = JSON.stringify(name);
+    if (quotedNames.size >= 4_096) quotedNames.clear();
+    quotedNames.set(name, quote);
+  }
+  return quote;
 }

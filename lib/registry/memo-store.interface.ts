@@ -37,8 +37,11 @@ export interface EntryScope {
  */
 export interface MemoStore {
   readonly alias: string;
-  /** The entry at `key`, unless missing, past `staleUntil` or voided by an invalidation. */
-  get(key: string, scope: EntryScope): StoredEntry | undefined | Promise<StoredEntry | undefined>;
+  /**
+   * The entry at `key`, unless missing, past `staleUntil` or voided by an invalidation.
+   * `now` is the caller's clock reading, so that a memory hit reads the clock only once.
+   */
+  get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined>;
   /** The stamp to put in `created` for a miss starting now. */
   stamp(): number | Promise<number>;
   set(key: string, entry: StoredEntry): void | Promise<void>;

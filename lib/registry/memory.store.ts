@@ -30,10 +30,10 @@ export class MemoryMemoStore implements MemoStore {
     this.lru = new LRUCache<string, any>({ max });
   }
 
-  get(key: string, scope: EntryScope): StoredEntry | undefined {
+  get(key: string, scope: EntryScope, now = Date.now()): StoredEntry | undefined {
     const entry: StoredEntry | undefined = this.lru.get(key);
     if (entry === undefined) return undefined;
-    if (entry.staleUntil <= Date.now() || (entry.created <= this.clock && this.isVoided(entry, scope))) {
+    if (entry.staleUntil <= now || (entry.created <= this.clock && this.isVoided(entry, scope))) {
       this.lru.delete(key);
       return undefined;
     }
