@@ -19,7 +19,10 @@ const base = floor(async () => ({ id: 1 }));
 await base.byId(1);
 await base.search({ term: 'kettle', page: 1 });
 
-async function loop(name: string, subject: { byId(id: number): Promise<unknown>; search(q: Query): Promise<unknown> }): Promise<void> {
+async function loop(
+  name: string,
+  subject: { byId(id: number): Promise<unknown>; search(q: Query): Promise<unknown> },
+): Promise<void> {
   const started = performance.now();
   for (let i = 0; i < ITERATIONS; i++) {
     if (objectArg) await subject.search({ term: 'kettle', page: 1 });

@@ -23,7 +23,8 @@ const README = new URL('../README.md', import.meta.url);
 
 const only = process.argv.slice(2);
 const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
-if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+if (unknown.length)
+  throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
 const selected = only.length ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
 
 const started = performance.now();
@@ -61,8 +62,13 @@ if (only.length === 0) {
   const md = `${header}\n## Goals\n\n${goalList}\n\n${sections.join('\n')}`;
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(new URL('latest.md', RESULTS), md);
-  writeFileSync(new URL('chart.svg', RESULTS), renderChart(chart, machine[1]!.replace('- Machine: ', '') + ' · ' + machine[0]!.replace('- Date: ', '')));
-  updateReadme(`${machine.join('\n')}\n\n![Benchmarks](bench/results/chart.svg)\n\n${goalList}\n\nAll tables: [bench/results/latest.md](bench/results/latest.md).`);
+  writeFileSync(
+    new URL('chart.svg', RESULTS),
+    renderChart(chart, machine[1]!.replace('- Machine: ', '') + ' · ' + machine[0]!.replace('- Date: ', '')),
+  );
+  updateReadme(
+    `${machine.join('\n')}\n\n![Benchmarks](bench/results/chart.svg)\n\n${goalList}\n\nAll tables: [bench/results/latest.md](bench/results/latest.md).`,
+  );
   console.log('\nWrote bench/results/latest.md and bench/results/chart.svg');
 }
 process.exit(failed ? 1 : 0);

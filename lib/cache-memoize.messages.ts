@@ -10,7 +10,8 @@ export const Messages = {
     `Cache alias '${alias}' must be { store: 'memory' }, { store: 'redis' } or { cache: <a cache-manager Cache> }.`,
   invalidMax: (alias: string, max: unknown) =>
     `Cache alias '${alias}' has max ${String(max)}: give a positive whole number of entries.`,
-  noCaches: () => `CacheMemoizeModule.forRoot({ caches }) declares no cache: leave 'caches' out for a memory cache, or declare one.`,
+  noCaches: () =>
+    `CacheMemoizeModule.forRoot({ caches }) declares no cache: leave 'caches' out for a memory cache, or declare one.`,
   appliedTwice: (owner: string) => `@CacheMemoize is applied twice to ${owner}: keep one.`,
   notAMethod: (owner: string) => `@CacheMemoize on ${owner}: it decorates methods only, not accessors or fields.`,
   distributedNeedsRedis: (owner: string, alias: string) =>

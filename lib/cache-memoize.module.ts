@@ -25,7 +25,11 @@ export class CacheMemoizeFeatureModule {}
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    { provide: CacheMemoizeSettings, useFactory: (options) => new CacheMemoizeSettings(options), inject: [MODULE_OPTIONS_TOKEN] },
+    {
+      provide: CacheMemoizeSettings,
+      useFactory: (options) => new CacheMemoizeSettings(options),
+      inject: [MODULE_OPTIONS_TOKEN],
+    },
     CacheRegistry,
     CacheMemoizeMetadataAccessor,
     MemoizedMethodFactory,
@@ -35,7 +39,14 @@ export class CacheMemoizeFeatureModule {}
     CacheMemoizeStats,
     CachedHandlerRegistry,
   ],
-  exports: [CacheRegistry, InvalidationService, CacheMemoizeStats, MemoizedMethodFactory, CacheMemoizeMetadataAccessor, CachedHandlerRegistry],
+  exports: [
+    CacheRegistry,
+    InvalidationService,
+    CacheMemoizeStats,
+    MemoizedMethodFactory,
+    CacheMemoizeMetadataAccessor,
+    CachedHandlerRegistry,
+  ],
 })
 export class CacheMemoizeModule extends ConfigurableModuleClass {
   /**

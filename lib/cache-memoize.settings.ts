@@ -23,7 +23,9 @@ export class CacheMemoizeSettings {
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
     this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;
     if (!(this.defaultCache in this.caches)) {
-      throw new CacheConfigError(Messages.unknownAlias(this.defaultCache, 'forRoot({ defaultCache })', Object.keys(this.caches)));
+      throw new CacheConfigError(
+        Messages.unknownAlias(this.defaultCache, 'forRoot({ defaultCache })', Object.keys(this.caches)),
+      );
     }
     this.namespace = options.namespace || undefined;
     this.ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })');

@@ -9,11 +9,13 @@ export type { MethodArgs, MethodName, MethodResult } from './invalidation/invali
 export { CacheMemoizeStats, type MethodStatsSnapshot } from './stats/cache-memoize.stats.js';
 export { CacheConfigError, CacheKeyError, CacheMemoizeError, CacheMemoizeTimeoutError } from './errors.js';
 export type { Duration } from './utils/duration.js';
+export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
 export type {
-  CacheMemoizeEvent,
-  CacheMemoizeEventType,
-} from './interfaces/cache-memoize-event.interface.js';
-export type { MemoizeContext, MemoizeDefaults, MemoizeOptions, Resolvable } from './interfaces/memoize-options.interface.js';
+  MemoizeContext,
+  MemoizeDefaults,
+  MemoizeOptions,
+  Resolvable,
+} from './interfaces/memoize-options.interface.js';
 export type {
   CacheDefinition,
   CacheMemoizeModuleOptions,

@@ -7,7 +7,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
-  console.log(`Sample blog on http://localhost:${port}/posts/caching-101 (cache: ${process.env.REDIS_URL ?? 'memory'})`);
+  console.log(
+    `Sample blog on http://localhost:${port}/posts/caching-101 (cache: ${process.env.REDIS_URL ?? 'memory'})`,
+  );
 }
 
 void bootstrap();

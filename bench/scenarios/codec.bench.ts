@@ -15,11 +15,19 @@ interface Candidate {
 }
 
 const CANDIDATES: Candidate[] = [
-  { name: 'v8 serialize + base64 text (entry-codec, in use)', encode: (e) => entryCodec.encode(e), decode: (t) => entryCodec.decode(t) },
+  {
+    name: 'v8 serialize + base64 text (entry-codec, in use)',
+    encode: (e) => entryCodec.encode(e),
+    decode: (t) => entryCodec.decode(t),
+  },
   { name: 'v8 serialize, raw Buffer', encode: (e) => serialize(e), decode: (b) => deserialize(b as Buffer) },
   { name: 'superjson', encode: (e) => superjson.stringify(e), decode: (t) => superjson.parse(t as string) },
   { name: 'devalue', encode: (e) => devalue.stringify(e), decode: (t) => devalue.parse(t as string) },
-  { name: 'JSON (baseline; loses Date, Map, undefined...)', encode: (e) => JSON.stringify(e), decode: (t) => JSON.parse(t as string) },
+  {
+    name: 'JSON (baseline; loses Date, Map, undefined...)',
+    encode: (e) => JSON.stringify(e),
+    decode: (t) => JSON.parse(t as string),
+  },
 ];
 
 /**
@@ -33,7 +41,13 @@ export const codec: Scenario = {
     const tables: Table[] = [];
     for (const payload of PAYLOADS) {
       const now = Date.now();
-      const entry: StoredEntry = { value: payload.value, kind: ResultKind.Value, created: now * 1000, freshUntil: now + 60_000, staleUntil: now + 60_000 };
+      const entry: StoredEntry = {
+        value: payload.value,
+        kind: ResultKind.Value,
+        created: now * 1000,
+        freshUntil: now + 60_000,
+        staleUntil: now + 60_000,
+      };
       const timings = await timeTasks(CANDIDATES.map((c) => [c.name, () => c.decode(c.encode(entry))] as const));
       const base = timings[0]!;
       tables.push({
@@ -44,7 +58,15 @@ export const codec: Scenario = {
           const encoded = c.encode(entry);
           const size = typeof encoded === 'string' ? Buffer.byteLength(encoded) : encoded.length;
           const faithful = isDeepStrictEqual((c.decode(encoded) as StoredEntry).value, payload.value);
-          return [c.name, formatNs(t.medianNs), formatNs(t.p99Ns), formatCount(t.opsPerSec), formatRatio(t.medianNs / base.medianNs), formatBytes(size), faithful ? 'yes' : 'no'];
+          return [
+            c.name,
+            formatNs(t.medianNs),
+            formatNs(t.p99Ns),
+            formatCount(t.opsPerSec),
+            formatRatio(t.medianNs / base.medianNs),
+            formatBytes(size),
+            faithful ? 'yes' : 'no',
+          ];
         }),
       });
     }

@@ -9,7 +9,11 @@ const VARIANTS = [
 ] as const;
 
 const measure = (subject: string, variant: string) =>
-  runChild<{ bytes: number }>(new URL('./heap.child.ts', import.meta.url), [subject, variant, String(ENTRIES)], ['--expose-gc']).then((r) => r.bytes);
+  runChild<{ bytes: number }>(
+    new URL('./heap.child.ts', import.meta.url),
+    [subject, variant, String(ENTRIES)],
+    ['--expose-gc'],
+  ).then((r) => r.bytes);
 
 /** 7. Heap held by 100k cached entries, us against lru-cache holding the same values. */
 export const heap: Scenario = {
@@ -32,7 +36,12 @@ export const heap: Scenario = {
           ['lru-cache 11 (set by hand)', formatBytes(lru), perEntry(lru), formatRatio(1)],
           ['nestjs-cache-memoize (memory)', formatBytes(us), perEntry(us), formatRatio(us / lru)],
         ],
-        notes: variant === 'shared' ? ['Beyond lru-cache, each entry is one StoredEntry: 7 fields, two of them epoch-ms doubles V8 boxes (about 112 B).'] : undefined,
+        notes:
+          variant === 'shared'
+            ? [
+                'Beyond lru-cache, each entry is one StoredEntry: 7 fields, two of them epoch-ms doubles V8 boxes (about 112 B).',
+              ]
+            : undefined,
       });
       // The goal is about the values users cache; the shared run only isolates overhead.
       if (variant === 'distinct') {

@@ -24,7 +24,11 @@ export const http: Scenario = {
   id: 'http',
   title: '6. HTTP',
   async run() {
-    const server = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./http.server.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(new URL('./http.server.ts', import.meta.url))],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const info = await firstLine<ServerInfo>(server.stdout!);
       const results = new Map<string, autocannon.Result>();
@@ -47,8 +51,16 @@ export const http: Scenario = {
       const ours = results.get(OURS);
       const goals: Goal[] = [
         ours
-          ? { goal: 'HTTP: ≥ 1.0× CacheInterceptor throughput', measured: formatRatio(ours.requests.average / nest.requests.average), met: ours.requests.average >= nest.requests.average }
-          : { goal: 'HTTP: ≥ 1.0× CacheInterceptor throughput', measured: 'our interceptor is not on this branch', met: undefined },
+          ? {
+              goal: 'HTTP: ≥ 1.0× CacheInterceptor throughput',
+              measured: formatRatio(ours.requests.average / nest.requests.average),
+              met: ours.requests.average >= nest.requests.average,
+            }
+          : {
+              goal: 'HTTP: ≥ 1.0× CacheInterceptor throughput',
+              measured: 'our interceptor is not on this branch',
+              met: undefined,
+            },
       ];
       return {
         tables: [
@@ -56,11 +68,24 @@ export const http: Scenario = {
             title: `HTTP, Express, GET of a 100-object page (1 ms query behind it), ${CONNECTIONS} connections, ${SECONDS} s each`,
             columns: ['', 'req/s', 'p50', 'p99', '× CacheInterceptor', 'errors', 'handler runs'],
             rows,
-            notes: ['"Handler runs" counts the requests the route\'s handler served, warm-up included: a cached route serves almost all from its cache.'],
+            notes: [
+              '"Handler runs" counts the requests the route\'s handler served, warm-up included: a cached route serves almost all from its cache.',
+            ],
           },
         ],
         goals,
-        chart: [{ title: 'HTTP cached route', unit: 'requests/s', higherIsBetter: true, bars: [...results].map(([name, r]) => ({ label: name.split(' ').slice(0, 2).join(' '), value: r.requests.average, ours: name === OURS })) }],
+        chart: [
+          {
+            title: 'HTTP cached route',
+            unit: 'requests/s',
+            higherIsBetter: true,
+            bars: [...results].map(([name, r]) => ({
+              label: name.split(' ').slice(0, 2).join(' '),
+              value: r.requests.average,
+              ours: name === OURS,
+            })),
+          },
+        ],
         skipped: info.skipped ? [info.skipped] : [],
       };
     } finally {

@@ -18,7 +18,13 @@ const runs: Record<string, number> = {};
 async function listProducts(route: string, id: string): Promise<unknown[]> {
   runs[route] = (runs[route] ?? 0) + 1;
   await sleep(QUERY_MS);
-  return Array.from({ length: 100 }, (_, i) => ({ id: i, category: id, name: `Product ${i}`, price: 100 + i, active: i % 3 !== 0 }));
+  return Array.from({ length: 100 }, (_, i) => ({
+    id: i,
+    category: id,
+    name: `Product ${i}`,
+    price: 100 + i,
+    active: i % 3 !== 0,
+  }));
 }
 
 @Controller()
@@ -64,7 +70,11 @@ if (Interceptor) controllers.push(memoizeController(Interceptor));
 
 class HttpBenchModule {}
 const app = await NestFactory.create(
-  { module: HttpBenchModule, imports: [CacheModule.register({ ttl: 600_000 }), lib.CacheMemoizeModule.forRoot()], controllers },
+  {
+    module: HttpBenchModule,
+    imports: [CacheModule.register({ ttl: 600_000 }), lib.CacheMemoizeModule.forRoot()],
+    controllers,
+  },
   { logger: ['error'] },
 );
 await app.listen(0, '127.0.0.1');
@@ -72,7 +82,11 @@ const address = app.getHttpServer().address() as { port: number };
 console.log(
   JSON.stringify({
     port: address.port,
-    routes: { 'no cache': '/plain/products/1', '@nestjs/cache-manager CacheInterceptor': '/nest-cache/products/1', ...(Interceptor ? { 'nestjs-cache-memoize CacheMemoizeInterceptor': '/memoize/products/1' } : {}) },
+    routes: {
+      'no cache': '/plain/products/1',
+      '@nestjs/cache-manager CacheInterceptor': '/nest-cache/products/1',
+      ...(Interceptor ? { 'nestjs-cache-memoize CacheMemoizeInterceptor': '/memoize/products/1' } : {}),
+    },
     skipped: Interceptor ? undefined : 'our row skipped: this branch does not export CacheMemoizeInterceptor yet',
   }),
 );

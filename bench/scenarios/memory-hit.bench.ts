@@ -22,7 +22,11 @@ export const memoryHit: Scenario = {
       const compute = async () => payload.value;
       const base = floor(compute);
       const us = await ours(compute);
-      const cloning = await ours(compute, { caches: { default: { store: 'memory', clone: true } } }, 'nestjs-cache-memoize (memory, clone: true)');
+      const cloning = await ours(
+        compute,
+        { caches: { default: { store: 'memory', clone: true } } },
+        'nestjs-cache-memoize (memory, clone: true)',
+      );
       const peers: Contender[] = MEMORY_PEERS.map((create) => create(compute));
       const all = [base, us, ...peers];
       for (const c of [...all, cloning]) {
@@ -47,7 +51,10 @@ export const memoryHit: Scenario = {
       ]);
       for (const c of [...all, cloning]) await c.close();
 
-      for (const [arg, timings] of [['primitive argument', primitive], ['object argument', object]] as const) {
+      for (const [arg, timings] of [
+        ['primitive argument', primitive],
+        ['object argument', object],
+      ] as const) {
         const title = `Hit, ${arg}, ${payload.name}`;
         tables.push(timingTable(title, timings, base.name, us.name));
         goals.push(...hitGoals(title, timings, base.name, us.name));
@@ -65,7 +72,11 @@ function hitGoals(title: string, timings: readonly Timing[], floorName: string, 
   const fastestPeer = peers.reduce((a, b) => (a.medianNs <= b.medianNs ? a : b));
   const ratio = us.medianNs / base.medianNs;
   return [
-    { goal: `${title}: ≤ ${GOAL_RATIO}× the floor`, measured: `${formatRatio(ratio)} (${Math.round(us.medianNs)} vs ${Math.round(base.medianNs)} ns)`, met: ratio <= GOAL_RATIO },
+    {
+      goal: `${title}: ≤ ${GOAL_RATIO}× the floor`,
+      measured: `${formatRatio(ratio)} (${Math.round(us.medianNs)} vs ${Math.round(base.medianNs)} ns)`,
+      met: ratio <= GOAL_RATIO,
+    },
     {
       goal: `${title}: faster than every peer`,
       measured: `fastest peer ${fastestPeer.name.split(' (')[0]} at ${formatRatio(fastestPeer.medianNs / us.medianNs)} our median`,

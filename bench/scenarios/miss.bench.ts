@@ -29,16 +29,22 @@ export const miss: Scenario = {
         return () => call(n++);
       };
       const timings = await timeTasks([
-        [BY_HAND, counting(async (n) => {
-          const value = await compute();
-          lru.set(`Catalog.byId:${n}`, value as object);
-          return value;
-        })],
-        ['by hand: method + cache-manager cache.set', counting(async (n) => {
-          const value = await compute();
-          await cache.set(`manual:${n}`, value, 600_000);
-          return value;
-        })],
+        [
+          BY_HAND,
+          counting(async (n) => {
+            const value = await compute();
+            lru.set(`Catalog.byId:${n}`, value as object);
+            return value;
+          }),
+        ],
+        [
+          'by hand: method + cache-manager cache.set',
+          counting(async (n) => {
+            const value = await compute();
+            await cache.set(`manual:${n}`, value, 600_000);
+            return value;
+          }),
+        ],
         [us.name, counting((n) => us.catalog.byId(n))],
         ...peers.map((c): [string, BenchFn] => [c.name, counting((n) => c.byId(n))]),
       ]);

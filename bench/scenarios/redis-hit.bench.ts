@@ -21,7 +21,8 @@ async function ourRedis(compute: () => Promise<unknown>, namespace: string): Pro
   try {
     return await ours(compute, { namespace, caches: { default: { store: 'redis', url: REDIS_URL } } }, US);
   } catch (error) {
-    if (error instanceof CacheConfigError) return `our rows skipped: store 'redis' is not available here yet (${error.message})`;
+    if (error instanceof CacheConfigError)
+      return `our rows skipped: store 'redis' is not available here yet (${error.message})`;
     throw error;
   }
 }
@@ -60,7 +61,11 @@ export const redisHit: Scenario = {
         // A namespace per payload: the second payload must not hit the first one's entry.
         const us = await ourRedis(compute, `${RUN_PREFIX}:${PAYLOADS.indexOf(payload)}`);
         if (typeof us === 'string') skipped.add(us);
-        else tasks.push([US, () => us.catalog.byId(1), async () => undefined], [US_TAGGED, () => us.catalog.byIdTagged(1), () => closeOurs(us)]);
+        else
+          tasks.push(
+            [US, () => us.catalog.byId(1), async () => undefined],
+            [US_TAGGED, () => us.catalog.byIdTagged(1), () => closeOurs(us)],
+          );
         tasks.push(bento(redis, compute), asyncCacheDedupe(redis, compute));
         const timings: Timing[] = [];
         const notHits: number[] = [];
@@ -82,9 +87,17 @@ export const redisHit: Scenario = {
         tables.push(table);
         goals.push(...redisGoals(title, timings));
         if (payload === PAYLOADS[0]) {
-          const label = (name: string) => (name.startsWith('async-cache-dedupe') ? 'async-cache-dedupe (shares GETs)' : name.split(' (')[0]!.replace(' + entry-codec decode', ''));
+          const label = (name: string) =>
+            name.startsWith('async-cache-dedupe')
+              ? 'async-cache-dedupe (shares GETs)'
+              : name.split(' (')[0]!.replace(' + entry-codec decode', '');
           const bars = timings.map((t) => ({ label: label(t.name), value: t.opsPerSec, ours: t.name.startsWith(US) }));
-          chart.push({ title: `Redis hit, ${CONCURRENCY} callers, ${payload.name}`, unit: 'calls/s', higherIsBetter: true, bars });
+          chart.push({
+            title: `Redis hit, ${CONCURRENCY} callers, ${payload.name}`,
+            unit: 'calls/s',
+            higherIsBetter: true,
+            bars,
+          });
         }
       }
     } finally {
@@ -100,7 +113,13 @@ type BinaryCodec = { encodeBinary?: (entry: object) => Buffer; decodeBinary?: (d
 async function rawGet(redis: Redis, value: unknown): Promise<Task> {
   const key = `${RUN_PREFIX}:raw`;
   const now = Date.now();
-  const entry = { value, kind: ResultKind.Value, created: now * 1000, freshUntil: now + 600_000, staleUntil: now + 600_000 };
+  const entry = {
+    value,
+    kind: ResultKind.Value,
+    created: now * 1000,
+    freshUntil: now + 600_000,
+    staleUntil: now + 600_000,
+  };
   const { encodeBinary, decodeBinary } = entryCodec as BinaryCodec;
   if (encodeBinary && decodeBinary) {
     await redis.set(key, encodeBinary(entry), 'PX', 600_000);
@@ -117,13 +136,21 @@ function redisGoals(title: string, timings: readonly Timing[]): Goal[] {
   if (!us || !tagged) {
     return [
       { goal: `${title}: ≥ 0.8× raw throughput`, measured: 'our Redis alias is not on this branch', met: undefined },
-      { goal: `${title}: tagged ≤ 1.3× untagged latency`, measured: 'our Redis alias is not on this branch', met: undefined },
+      {
+        goal: `${title}: tagged ≤ 1.3× untagged latency`,
+        measured: 'our Redis alias is not on this branch',
+        met: undefined,
+      },
     ];
   }
   const throughput = us.opsPerSec / raw.opsPerSec;
   const tagCost = tagged.medianNs / us.medianNs;
   return [
     { goal: `${title}: ≥ 0.8× raw throughput`, measured: `${formatRatio(throughput)} of raw`, met: throughput >= 0.8 },
-    { goal: `${title}: tagged ≤ 1.3× untagged latency`, measured: `${formatRatio(tagCost)} (median)`, met: tagCost <= 1.3 },
+    {
+      goal: `${title}: tagged ≤ 1.3× untagged latency`,
+      measured: `${formatRatio(tagCost)} (median)`,
+      met: tagCost <= 1.3,
+    },
   ];
 }

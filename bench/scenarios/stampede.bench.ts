@@ -43,7 +43,12 @@ export const stampede: Scenario = {
       await contender.close();
       const allGotIt = results.every((result) => result === value);
       rows.push([contender.name, String(executions), formatNs(elapsed), allGotIt ? 'yes' : 'NO']);
-      if (index === 1) goals.push({ goal: `Stampede: ${CALLERS} concurrent cold calls run the method once`, measured: `${executions} execution(s)`, met: executions === 1 && allGotIt });
+      if (index === 1)
+        goals.push({
+          goal: `Stampede: ${CALLERS} concurrent cold calls run the method once`,
+          measured: `${executions} execution(s)`,
+          met: executions === 1 && allGotIt,
+        });
     }
     return {
       tables: [

@@ -21,7 +21,9 @@ export function renderChart(panels: readonly ChartPanel[], caption: string): str
   for (const panel of panels) {
     const max = Math.max(...panel.bars.map((bar) => bar.value), 1e-9);
     const hint = panel.higherIsBetter ? 'higher is better' : 'lower is better';
-    parts.push(`<text x="12" y="${y + 20}" class="title">${escape(panel.title)} <tspan class="hint">(${panel.unit}, ${hint})</tspan></text>`);
+    parts.push(
+      `<text x="12" y="${y + 20}" class="title">${escape(panel.title)} <tspan class="hint">(${panel.unit}, ${hint})</tspan></text>`,
+    );
     y += PANEL_HEAD;
     for (const bar of panel.bars) {
       const width = Math.max(1, (bar.value / max) * BAR_AREA);

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
  */
 export function runChild<T>(file: URL, args: readonly string[], extraFlags: readonly string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...extraFlags, fileURLToPath(file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, ...extraFlags, fileURLToPath(file), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);

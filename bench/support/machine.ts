@@ -1,11 +1,23 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-const PEERS = ['cache-manager', 'async-cache-dedupe', 'bentocache', 'lru-cache', '@nestjs/cache-manager', 'superjson', 'devalue', 'tinybench', 'autocannon'];
+const PEERS = [
+  'cache-manager',
+  'async-cache-dedupe',
+  'bentocache',
+  'lru-cache',
+  '@nestjs/cache-manager',
+  'superjson',
+  'devalue',
+  'tinybench',
+  'autocannon',
+];
 
 function versionOf(name: string): string {
   try {
-    const manifest = JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string };
+    const manifest = JSON.parse(
+      readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8'),
+    ) as { version: string };
     return manifest.version;
   } catch {
     return '?';

@@ -15,7 +15,11 @@ export type BenchFn = () => unknown;
  * rows share the harness overhead. Runs `rounds` rounds of `time` ms per task and keeps
  * each task's best round: noise from other processes only ever adds time.
  */
-export async function timeTasks(tasks: ReadonlyArray<readonly [string, BenchFn]>, time = 250, rounds = 3): Promise<Timing[]> {
+export async function timeTasks(
+  tasks: ReadonlyArray<readonly [string, BenchFn]>,
+  time = 250,
+  rounds = 3,
+): Promise<Timing[]> {
   const best = new Map<string, Timing>();
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({ time, warmupTime: round === 0 ? 150 : 50, throws: true });
@@ -24,7 +28,12 @@ export async function timeTasks(tasks: ReadonlyArray<readonly [string, BenchFn]>
     for (const task of bench.tasks) {
       const result = task.result;
       if (!('latency' in result)) throw new Error(`${task.name}: no statistics (${result.state})`);
-      const timing = { name: task.name, medianNs: result.latency.p50 * 1e6, p99Ns: result.latency.p99 * 1e6, opsPerSec: 1e3 / result.period };
+      const timing = {
+        name: task.name,
+        medianNs: result.latency.p50 * 1e6,
+        p99Ns: result.latency.p99 * 1e6,
+        opsPerSec: 1e3 / result.period,
+      };
       const previous = best.get(task.name);
       if (!previous || timing.medianNs < previous.medianNs) best.set(task.name, timing);
     }

@@ -13,7 +13,10 @@ export function item(id: number): Record<string, unknown> {
     id,
     sku: `SKU-${String(id).padStart(8, '0')}`,
     title: 'Stainless steel kettle with temperature control, 1.7 litres',
-    description: 'Brushed steel body, five presets from 40 to 100 °C, keep-warm for 30 minutes, boil-dry protection and a removable limescale filter.'.repeat(2),
+    description:
+      'Brushed steel body, five presets from 40 to 100 °C, keep-warm for 30 minutes, boil-dry protection and a removable limescale filter.'.repeat(
+        2,
+      ),
     price: { amount: 4999, currency: 'EUR' },
     tags: ['kitchen', 'appliance', 'kettle', 'steel', 'electric'],
     stock: { warehouse: 'AMS-2', available: 128, reserved: 7 },
@@ -23,7 +26,13 @@ export function item(id: number): Record<string, unknown> {
 }
 
 function row(id: number): Record<string, unknown> {
-  return { id, name: `Product ${id}`, price: 100 + id, active: id % 3 !== 0, createdAt: new Date(Date.UTC(2024, 0, 1 + (id % 28))) };
+  return {
+    id,
+    name: `Product ${id}`,
+    price: 100 + id,
+    active: id % 3 !== 0,
+    createdAt: new Date(Date.UTC(2024, 0, 1 + (id % 28))),
+  };
 }
 
 export const PAYLOADS: readonly Payload[] = [

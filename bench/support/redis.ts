@@ -7,7 +7,12 @@ export const RUN_PREFIX = `cm-bench-${process.pid}-${Date.now().toString(36)}`;
 
 /** A connected client, or `undefined` (and why) when no Redis answers within a second. */
 export async function connectRedis(): Promise<{ redis?: Redis; reason?: string }> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

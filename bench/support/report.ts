@@ -72,7 +72,13 @@ export function formatRatio(ratio: number): string {
  * Rows of latency tables: median, p99, ops/s, and the median as a ratio to `reference`
  * (the floor, or raw) and to our row, so every figure reads against both.
  */
-export function timingTable(title: string, timings: readonly Timing[], reference: string, ours: string, notes?: string[]): Table {
+export function timingTable(
+  title: string,
+  timings: readonly Timing[],
+  reference: string,
+  ours: string,
+  notes?: string[],
+): Table {
   const ref = timings.find((t) => t.name === reference);
   const us = timings.find((t) => t.name === ours);
   return {
@@ -93,10 +99,14 @@ export function timingTable(title: string, timings: readonly Timing[], reference
 export function markdownTable(table: Table): string {
   const all = [table.columns, ...table.rows];
   const widths = table.columns.map((_, c) => Math.max(3, ...all.map((row) => (row[c] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
   const rule = `| ${widths.map((w, c) => (c === 0 ? '-'.repeat(w) : '-'.repeat(w - 1) + ':')).join(' | ')} |`;
   const notes = (table.notes ?? []).map((note) => `\n${note}`).join('\n');
-  return [`**${table.title}**`, '', line(table.columns), rule, ...table.rows.map(line)].join('\n') + (notes ? `\n${notes}` : '');
+  return (
+    [`**${table.title}**`, '', line(table.columns), rule, ...table.rows.map(line)].join('\n') +
+    (notes ? `\n${notes}` : '')
+  );
 }
 
 export function goalLine(goal: Goal): string {

@@ -20,13 +20,17 @@ export interface MemoizeBinding {
  * another provider, from `this`, from a subclass) reaches the memoizer. An instance that
  * Nest did not create, or a `super` call, runs the original method.
  */
-export function createTrampoline(original: Function, methodName: string): { trampoline: Function; binding: MemoizeBinding } {
+export function createTrampoline(
+  original: Function,
+  methodName: string,
+): { trampoline: Function; binding: MemoizeBinding } {
   const binding: MemoizeBinding = { original, slot: Symbol(`cache-memoize:${methodName}`), byClass: new WeakMap() };
   const { slot, byClass } = binding;
-  const trampoline = function (this: any, ...args: unknown[]): unknown {
+  const trampoline = function (this: unknown, ...args: unknown[]): unknown {
     if (this != null) {
-      const memoized: MemoizedCall | undefined = this[slot] ?? byClass.get(this.constructor);
-      if (memoized !== undefined) return memoized.invoke(this, args);
+      const self = this as { [slot]?: MemoizedCall };
+      const memoized = self[slot] ?? byClass.get(self.constructor);
+      if (memoized !== undefined) return memoized.invoke(self, args);
     }
     return original.apply(this, args);
   };

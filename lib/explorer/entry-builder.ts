@@ -19,7 +19,8 @@ export function buildEntry(
   stamp: number,
   context: () => MemoizeContext,
 ): StoredEntry | undefined {
-  const needsContext = config.unless !== undefined || typeof config.ttl === 'function' || typeof config.tags === 'function';
+  const needsContext =
+    config.unless !== undefined || typeof config.ttl === 'function' || typeof config.tags === 'function';
   const ctx = needsContext ? context() : undefined;
   if (config.unless?.(ctx!)) return undefined;
   const ttl = typeof config.ttl === 'number' ? config.ttl : toMilliseconds(config.ttl(ctx!));

@@ -39,7 +39,11 @@ export class MemoizedMethodFactory {
   ) {}
 
   create(site: MethodSite, metadata: CacheMemoizeMetadata): MemoizedMethod {
-    return new MemoizedMethod(this.resolve(site, metadata.options, metadata.binding.original), metadata.binding.original, this.log);
+    return new MemoizedMethod(
+      this.resolve(site, metadata.options, metadata.binding.original),
+      metadata.binding.original,
+      this.log,
+    );
   }
 
   private resolve(site: MethodSite, options: MemoizeOptions, original: Function): MethodConfig {
@@ -54,7 +58,12 @@ export class MemoizedMethodFactory {
 
     const alias = this.registry.alias(pick('cache'), owner);
     const ttlOption = pick('ttl');
-    const ttl = typeof ttlOption === 'function' ? ttlOption : ttlOption !== undefined ? parseDuration(ttlOption, at('ttl')) : (alias.ttlMs ?? this.settings.ttlMs);
+    const ttl =
+      typeof ttlOption === 'function'
+        ? ttlOption
+        : ttlOption !== undefined
+          ? parseDuration(ttlOption, at('ttl'))
+          : (alias.ttlMs ?? this.settings.ttlMs);
     const refreshAfterMs = parseOptionalDuration(pick('refreshAfter'), at('refreshAfter'));
     const staleIfErrorMs = parseOptionalDuration(pick('staleIfError'), at('staleIfError')) ?? 0;
     const timeoutMs = parseOptionalDuration(options.timeout, at('timeout'));
@@ -70,7 +79,8 @@ export class MemoizedMethodFactory {
     if (timeoutMs !== undefined && hardTimeoutMs !== undefined && hardTimeoutMs <= timeoutMs) {
       throw new CacheConfigError(Messages.hardTimeoutNotLonger(owner));
     }
-    if (lock === 'distributed' && alias.kind !== 'redis') throw new CacheConfigError(Messages.distributedNeedsRedis(owner, alias.name));
+    if (lock === 'distributed' && alias.kind !== 'redis')
+      throw new CacheConfigError(Messages.distributedNeedsRedis(owner, alias.name));
     if (options.vary !== undefined && !site.isHandler) throw new CacheConfigError(Messages.varyOnProvider(owner));
 
     return {
@@ -101,7 +111,13 @@ export class MemoizedMethodFactory {
   }
 
   /** A method's own prefix is used as given; a class or module prefix is a prefix for the method names. */
-  private prefixOf(options: MemoizeOptions, classDefaults: MemoizeDefaults, moduleDefaults: MemoizeDefaults, className: string, methodName: string): string {
+  private prefixOf(
+    options: MemoizeOptions,
+    classDefaults: MemoizeDefaults,
+    moduleDefaults: MemoizeDefaults,
+    className: string,
+    methodName: string,
+  ): string {
     if (options.prefix !== undefined) return options.prefix;
     const shared = classDefaults.prefix ?? moduleDefaults.prefix;
     return `${shared ?? className}.${methodName}`;
@@ -114,4 +130,3 @@ function returnModeOf(type: Function, methodName: string, original: Function): R
   if (declared === Promise || original.constructor.name === 'AsyncFunction') return 'promise';
   return 'unknown';
 }
-

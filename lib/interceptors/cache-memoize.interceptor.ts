@@ -29,7 +29,8 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const handler = context.getType() === 'http' ? this.handlers.get(context.getClass(), context.getHandler()) : undefined;
+    const handler =
+      context.getType() === 'http' ? this.handlers.get(context.getClass(), context.getHandler()) : undefined;
     if (handler === undefined) return next.handle();
     const http = this.adapterHost.httpAdapter;
     const request = context.switchToHttp().getRequest<HttpRequest>();
@@ -71,7 +72,12 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
    * A handler with `key` is keyed by its arguments, which only exist once Nest's pipes have
    * run inside the pipeline: the pipeline is held at the handler until the key is known.
    */
-  private serveKeyed(handler: CachedHandler, request: HttpRequest, response: object, next: CallHandler): Observable<unknown> {
+  private serveKeyed(
+    handler: CachedHandler,
+    request: HttpRequest,
+    response: object,
+    next: CallHandler,
+  ): Observable<unknown> {
     return new Observable((subscriber) => {
       const held = new HeldRequest(handler.binding, () => next.handle());
       let answer: Subscription | undefined;
@@ -85,17 +91,28 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     });
   }
 
-  private answerHeld(handler: CachedHandler, request: HttpRequest, response: object, held: HeldRequest, call: HandlerCall | undefined): Observable<unknown> {
+  private answerHeld(
+    handler: CachedHandler,
+    request: HttpRequest,
+    response: object,
+    held: HeldRequest,
+    call: HandlerCall | undefined,
+  ): Observable<unknown> {
     if (call === undefined) return from(held.proceed());
     const http = this.adapterHost.httpAdapter;
     const key = handler.memoized.keyFor(call.args);
     if (this.skips(handler, call.args, key)) return bypass(http, response, from(held.proceed()));
-    return new ResponseExchange(http, request, response, handler, () => held.proceed()).serve(key, call.instance, call.args);
+    return new ResponseExchange(http, request, response, handler, () => held.proceed()).serve(
+      key,
+      call.instance,
+      call.args,
+    );
   }
 
   private skips(handler: CachedHandler, args: unknown[], key: string): boolean {
     const { skip } = handler.memoized.config;
-    if (skip === undefined || !skip(handler.memoized.telemetry.context(handler.instance, args, key, undefined))) return false;
+    if (skip === undefined || !skip(handler.memoized.telemetry.context(handler.instance, args, key, undefined)))
+      return false;
     handler.memoized.telemetry.emit('bypass', key);
     return true;
   }

@@ -44,7 +44,13 @@ export class CachedHandlerRegistry implements OnModuleInit {
     return this.byClass.get(type)?.get(handler);
   }
 
-  private add(wrapper: InstanceWrapper, type: Function, methodName: string, method: Function, metadata: CacheMemoizeMetadata): void {
+  private add(
+    wrapper: InstanceWrapper,
+    type: Function,
+    methodName: string,
+    method: Function,
+    metadata: CacheMemoizeMetadata,
+  ): void {
     const owner = `${type.name}.${methodName}`;
     const { options, binding } = metadata;
     if (options.storeResult === false) throw new CacheConfigError(Messages.guardModeOnHandler(owner));

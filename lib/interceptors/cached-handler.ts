@@ -37,7 +37,11 @@ export interface CachedHandler extends CachedHandlerInfo {
 }
 
 /** The route facts Nest itself reads from a handler, read once at bootstrap. */
-export function routeFacts(type: Function, methodName: string, method: Function): Pick<CachedHandler, 'status' | 'headerNames' | 'passThrough'> {
+export function routeFacts(
+  type: Function,
+  methodName: string,
+  method: Function,
+): Pick<CachedHandler, 'status' | 'headerNames' | 'passThrough'> {
   const headers: Array<{ name: string }> = Reflect.getMetadata(HEADERS_METADATA, method) ?? [];
   return {
     status: Reflect.getMetadata(HTTP_CODE_METADATA, method) ?? HttpStatus.OK,

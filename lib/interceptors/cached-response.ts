@@ -34,7 +34,10 @@ export function isStorable(response: CachedResponse | undefined): boolean {
 function isStream(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false;
   if (body instanceof StreamableFile || Object.prototype.toString.call(body) === '[object Response]') return true;
-  return typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' && typeof (body as PromiseLike<unknown>).then !== 'function';
+  return (
+    typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' &&
+    typeof (body as PromiseLike<unknown>).then !== 'function'
+  );
 }
 
 /**

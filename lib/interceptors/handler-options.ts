@@ -15,7 +15,8 @@ export function handlerOptions(options: MemoizeOptions): MemoizeOptions {
     ttl: typeof ttl === 'function' ? seeingBody(ttl) : ttl,
     tags: typeof tags === 'function' ? seeingBody(tags) : tags,
     onHit: onHit && seeingBody(onHit),
-    unless: (ctx) => !isStorable(ctx.result as CachedResponse | undefined) || (unless !== undefined && seeingBody(unless)(ctx)),
+    unless: (ctx) =>
+      !isStorable(ctx.result as CachedResponse | undefined) || (unless !== undefined && seeingBody(unless)(ctx)),
   };
 }
 

@@ -37,7 +37,11 @@ export class HeldRequest {
     this.body = new Promise((resolve, reject) => {
       let last: unknown;
       holding.run(this, () => {
-        this.subscription = pipeline().subscribe({ next: (value) => (last = value), error: reject, complete: () => resolve(last) });
+        this.subscription = pipeline().subscribe({
+          next: (value) => (last = value),
+          error: reject,
+          complete: () => resolve(last),
+        });
       });
     });
     // A pipe or guard that throws, or an inner interceptor that answers itself, ends the pipeline first.

@@ -37,7 +37,9 @@ export class ResponseExchange {
 
   serve(key: string, instance: object, args: unknown[]): Observable<unknown> {
     const found = this.handler.memoized.resolveKeyed(instance, args, key, this.compute);
-    return found instanceof Promise ? from(found).pipe(mergeMap((outcome) => this.deliver(outcome))) : this.deliver(found);
+    return found instanceof Promise
+      ? from(found).pipe(mergeMap((outcome) => this.deliver(outcome)))
+      : this.deliver(found);
   }
 
   private readonly compute = async (): Promise<Outcome> => {
@@ -54,7 +56,11 @@ export class ResponseExchange {
       this.handler.passThrough = true;
       return bypass(this.http, this.response, this.ran ? of(response.body) : from(this.run()));
     }
-    const state: CacheState = !('freshUntil' in outcome) ? 'MISS' : (outcome as StoredEntry).freshUntil > Date.now() ? 'HIT' : 'STALE';
+    const state: CacheState = !('freshUntil' in outcome)
+      ? 'MISS'
+      : (outcome as StoredEntry).freshUntil > Date.now()
+        ? 'HIT'
+        : 'STALE';
     return of(this.replay(this.handler.memoized.valueOf(outcome) as CachedResponse, state));
   }
 
@@ -83,7 +89,11 @@ export class ResponseExchange {
 }
 
 /** Passes a request through the pipeline uncached, saying so. */
-export function bypass(http: AbstractHttpAdapter, response: object, pipeline: Observable<unknown>): Observable<unknown> {
+export function bypass(
+  http: AbstractHttpAdapter,
+  response: object,
+  pipeline: Observable<unknown>,
+): Observable<unknown> {
   http.setHeader(response, X_CACHE, 'BYPASS');
   return pipeline;
 }

@@ -26,14 +26,22 @@ export class InvalidationService {
   }
 
   /** Runs the method now, stores and returns its result. Needs a singleton provider. */
-  async refresh<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): Promise<MethodResult<T, K>> {
+  async refresh<T, K extends MethodName<T>>(
+    type: Type<T>,
+    method: K,
+    ...args: MethodArgs<T, K>
+  ): Promise<MethodResult<T, K>> {
     const { memoized, instance } = this.methods.find(type, method);
     if (!instance) throw new CacheConfigError(Messages.refreshNeedsSingleton(memoized.config.owner));
     return (await memoized.refresh(instance, args)) as MethodResult<T, K>;
   }
 
   /** The cached value of one call, or `undefined`; the method is not run. */
-  async peek<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): Promise<MethodResult<T, K> | undefined> {
+  async peek<T, K extends MethodName<T>>(
+    type: Type<T>,
+    method: K,
+    ...args: MethodArgs<T, K>
+  ): Promise<MethodResult<T, K> | undefined> {
     return (await this.methods.find(type, method).memoized.peek(args)) as MethodResult<T, K> | undefined;
   }
 
@@ -61,10 +69,17 @@ export class InvalidationService {
     await this.invalidateMarks([ALL_MARK], [ALL_MARK], cache, 'invalidateAll');
   }
 
-  private async invalidateMarks(marks: string[], names: string[], cache: string | undefined, where: string): Promise<void> {
-    const aliases = cache === undefined ? this.registry.all() : [this.registry.alias(cache, `InvalidationService.${where}()`)];
+  private async invalidateMarks(
+    marks: string[],
+    names: string[],
+    cache: string | undefined,
+    where: string,
+  ): Promise<void> {
+    const aliases =
+      cache === undefined ? this.registry.all() : [this.registry.alias(cache, `InvalidationService.${where}()`)];
     await Promise.all(aliases.map((alias) => alias.store.invalidate(marks)));
     const onEvent = this.settings.onEvent;
-    if (onEvent) for (const alias of aliases) for (const key of names) onEvent({ type: 'invalidate', cache: alias.name, key });
+    if (onEvent)
+      for (const alias of aliases) for (const key of names) onEvent({ type: 'invalidate', cache: alias.name, key });
   }
 }

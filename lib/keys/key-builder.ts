@@ -25,7 +25,7 @@ export class KeyBuilder {
     namespace: string | undefined,
     readonly prefix: string,
     private readonly owner: string,
-    private readonly rewrite?: (...args: any[]) => unknown,
+    private readonly rewrite?: (...args: never[]) => unknown,
   ) {
     this.base = namespace ? `${namespace}:${prefix}:` : `${prefix}:`;
   }
@@ -66,7 +66,7 @@ export class KeyBuilder {
   }
 
   private encodeRewritten(args: readonly unknown[]): string {
-    const value = this.rewrite!(...args);
+    const value = this.rewrite!(...(args as never[]));
     try {
       return encodeValue(value);
     } catch (error) {

@@ -37,7 +37,7 @@ function createMemoryAlias(name: string, definition: MemoryCacheDefinition, ttlM
   const lru = store.lru;
   const mapLike = {
     get: (key: string) => lru.get(key),
-    set: (key: string, value: unknown) => lru.set(key, value) && true,
+    set: (key: string, value: object | string) => lru.set(key, value) && true,
     delete: (key: string) => lru.delete(key),
     has: (key: string) => lru.has(key),
     clear: () => lru.clear(),

@@ -17,7 +17,7 @@ const PRUNE_FLOOR = 1_024;
  */
 export class MemoryMemoStore implements MemoStore {
   /** Shared with the alias's cache-manager `Cache`, so both count against `max`. */
-  readonly lru: LRUCache<string, any>;
+  readonly lru: LRUCache<string, object | string>;
   private clock = 0;
   private readonly marks = new Map<string, Mark>();
   private longestLife = 0;
@@ -27,11 +27,11 @@ export class MemoryMemoStore implements MemoStore {
     readonly alias: string,
     max: number,
   ) {
-    this.lru = new LRUCache<string, any>({ max });
+    this.lru = new LRUCache<string, object | string>({ max });
   }
 
   get(key: string, scope: EntryScope, now = Date.now()): StoredEntry | undefined {
-    const entry: StoredEntry | undefined = this.lru.get(key);
+    const entry = this.lru.get(key) as StoredEntry | undefined;
     if (entry === undefined) return undefined;
     if (entry.staleUntil <= now || (entry.created <= this.clock && this.isVoided(entry, scope))) {
       this.lru.delete(key);

@@ -24,7 +24,10 @@ export class PostsController {
   @Get(':slug')
   @CacheMemoize({
     ttl: '1m',
-    tags: ({ result }) => [`post:${(result as PostPage).post.id}`, ...(result as PostPage).related.map((p) => `post:${p.id}`)],
+    tags: ({ result }) => [
+      `post:${(result as PostPage).post.id}`,
+      ...(result as PostPage).related.map((p) => `post:${p.id}`),
+    ],
   })
   async show(@Param('slug') slug: string): Promise<PostPage> {
     const post = await this.posts.findBySlug(slug);

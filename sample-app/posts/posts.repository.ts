@@ -8,10 +8,34 @@ const SLOW_QUERY_MS = 150;
 export class PostsRepository {
   queries = 0;
   private readonly posts: Post[] = [
-    { id: 1, slug: 'hello-nest', title: 'Hello, Nest', keywords: ['nest', 'intro'], publishedAt: new Date('2026-01-05') },
-    { id: 2, slug: 'caching-101', title: 'Caching 101', keywords: ['cache', 'intro'], publishedAt: new Date('2026-02-10') },
-    { id: 3, slug: 'redis-in-prod', title: 'Redis in production', keywords: ['cache', 'redis'], publishedAt: new Date('2026-03-15') },
-    { id: 4, slug: 'stampedes', title: 'Cache stampedes', keywords: ['cache', 'redis', 'nest'], publishedAt: new Date('2026-04-20') },
+    {
+      id: 1,
+      slug: 'hello-nest',
+      title: 'Hello, Nest',
+      keywords: ['nest', 'intro'],
+      publishedAt: new Date('2026-01-05'),
+    },
+    {
+      id: 2,
+      slug: 'caching-101',
+      title: 'Caching 101',
+      keywords: ['cache', 'intro'],
+      publishedAt: new Date('2026-02-10'),
+    },
+    {
+      id: 3,
+      slug: 'redis-in-prod',
+      title: 'Redis in production',
+      keywords: ['cache', 'redis'],
+      publishedAt: new Date('2026-03-15'),
+    },
+    {
+      id: 4,
+      slug: 'stampedes',
+      title: 'Cache stampedes',
+      keywords: ['cache', 'redis', 'nest'],
+      publishedAt: new Date('2026-04-20'),
+    },
   ];
 
   async list(): Promise<Post[]> {

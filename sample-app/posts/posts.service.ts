@@ -24,7 +24,10 @@ export class PostsService {
   @CacheMemoize({
     ttl: '1h',
     key: (post: Post) => post.id,
-    tags: ({ args: [post], result }) => [`post:${post.id}`, ...(result as Post[]).map((related) => `post:${related.id}`)],
+    tags: ({ args: [post], result }) => [
+      `post:${post.id}`,
+      ...(result as Post[]).map((related) => `post:${related.id}`),
+    ],
   })
   async findRelated(post: Post): Promise<Post[]> {
     return this.repository.findRelated(post);

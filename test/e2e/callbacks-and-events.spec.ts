@@ -56,7 +56,12 @@ describe('callbacks, events and stats', () => {
     expect(misses.map((ctx) => ctx.args)).toEqual([[ada], [ada, 0.2]]);
     expect(hits.map((ctx) => ctx.args)).toEqual([[ada], [ada]]);
     expect(hits[1].args[0]).toBe(equalButNotSame);
-    expect(hits[0]).toMatchObject({ className: 'Taxes', methodName: 'calculate', result: 1, key: 'Taxes.calculate:{"id":10}' });
+    expect(hits[0]).toMatchObject({
+      className: 'Taxes',
+      methodName: 'calculate',
+      result: 1,
+      key: 'Taxes.calculate:{"id":10}',
+    });
     expect(hits[0].instance).toBe(taxes);
     expect(hits[0].args[0]).toBe(ada);
   });

@@ -23,7 +23,10 @@ async function bootstrapError(options: MemoizeOptions, root: CacheMemoizeModuleO
 
 async function bootstrapWith(providers: Function[], root: CacheMemoizeModuleOptions): Promise<Error> {
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [CacheMemoizeModule.forRoot(root)], providers: providers as never[] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheMemoizeModule.forRoot(root)],
+      providers: providers as never[],
+    }).compile();
     await moduleRef.createNestApplication({ logger: false }).init();
   } catch (error) {
     return error as Error;
@@ -89,7 +92,10 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
 
   it.each([
     [{ caches: {} }, /declares no cache/],
-    [{ defaultCache: 'main', caches: { main: { store: 'disk' } } } as never, /Cache alias 'main' must be \{ store: 'memory' \}/],
+    [
+      { defaultCache: 'main', caches: { main: { store: 'disk' } } } as never,
+      /Cache alias 'main' must be \{ store: 'memory' \}/,
+    ],
     [{ defaultCache: 'main', caches: { main: { store: 'memory', max: 0 } } }, /Cache alias 'main' has max 0/],
     [{ caches: { default: { store: 'memory', ttl: 'never' } } } as never, /"never" for cache alias 'default' \(ttl\)/],
   ])('a bad cache definition %#', async (root, message) => {

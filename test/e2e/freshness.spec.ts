@@ -102,7 +102,10 @@ describe('freshness and failure', () => {
     prices.fail = true;
     clock.advance(11_000);
     expect(await prices.failSafe()).toBe(1);
-    expect(events.at(-1)).toMatchObject({ type: 'stale', error: expect.objectContaining({ message: 'pricing backend down' }) });
+    expect(events.at(-1)).toMatchObject({
+      type: 'stale',
+      error: expect.objectContaining({ message: 'pricing backend down' }),
+    });
     clock.advance(3_600_000);
     await expect(prices.failSafe()).rejects.toThrow('pricing backend down');
   });

@@ -140,10 +140,14 @@ describe('InvalidationService', () => {
   it('names what is wrong when a method is not memoized here', async () => {
     // @ts-expect-error: 'nope' is not a method of Books
     expect(() => invalidation.keyFor(Books, 'nope')).toThrow(CacheConfigError);
-    await expect(invalidation.invalidate(Map, 'get', 1)).rejects.toThrow(/Map\.get is not a memoized method.*Books\.count/);
+    await expect(invalidation.invalidate(Map, 'get', 1)).rejects.toThrow(
+      /Map\.get is not a memoized method.*Books\.count/,
+    );
   });
 
   it('refuses to refresh a request-scoped provider, and says what to do', async () => {
-    await expect(invalidation.refresh(PerRequest, 'get')).rejects.toThrow(/PerRequest\.get.*request-scoped or transient.*invalidate\(\)/);
+    await expect(invalidation.refresh(PerRequest, 'get')).rejects.toThrow(
+      /PerRequest\.get.*request-scoped or transient.*invalidate\(\)/,
+    );
   });
 });

@@ -83,8 +83,20 @@ describe('cache keys', () => {
   });
 
   it('treats Maps, Sets and class instances by content', async () => {
-    const map = await catalog.search(new Map([['a', 1], ['b', 2]]));
-    expect(await catalog.search(new Map([['b', 2], ['a', 1]]))).toBe(map);
+    const map = await catalog.search(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
+    expect(
+      await catalog.search(
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ),
+    ).toBe(map);
     const set = await catalog.search(new Set([1, 2]));
     expect(await catalog.search(new Set([2, 1]))).toBe(set);
     const point = await catalog.search(new Point(1, 2));

@@ -120,7 +120,10 @@ describe('module options', () => {
     class ConfigModule {}
 
     async function namespaceWith(options: Parameters<typeof CacheMemoizeModule.forRootAsync>[0]): Promise<string> {
-      const moduleRef = await Test.createTestingModule({ imports: [CacheMemoizeModule.forRootAsync(options)], providers: [Plain] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [CacheMemoizeModule.forRootAsync(options)],
+        providers: [Plain],
+      }).compile();
       const app = await moduleRef.createNestApplication({ logger: false }).init();
       const key = app.get(InvalidationService).keyFor(Plain, 'rootDefaults');
       expect(await app.get(Plain).rootDefaults()).toBe(await app.get(Plain).rootDefaults());
@@ -132,7 +135,9 @@ describe('module options', () => {
       const key = await namespaceWith({
         imports: [ConfigModule],
         inject: [CacheConfig],
-        useFactory: async (config: CacheConfig) => ({ namespace: `${config.createCacheMemoizeOptions().namespace}-factory` }),
+        useFactory: async (config: CacheConfig) => ({
+          namespace: `${config.createCacheMemoizeOptions().namespace}-factory`,
+        }),
       });
       expect(key).toBe('from-class-factory');
     });
@@ -171,7 +176,9 @@ describe('module options', () => {
       await cache.set('greeting', { hello: 'world' }, 1_000);
       expect(await cache.get('greeting')).toEqual({ hello: 'world' });
       expect(await app.get(CacheRegistry).get().get('greeting')).toBeUndefined();
-      expect(() => app.get(CacheRegistry).get('missing')).toThrow(/Unknown cache alias 'missing'.*'default', 'secondary'/);
+      expect(() => app.get(CacheRegistry).get('missing')).toThrow(
+        /Unknown cache alias 'missing'.*'default', 'secondary'/,
+      );
       await app.close();
     });
 
@@ -184,7 +191,10 @@ describe('module options', () => {
           return ++this.calls;
         }
       }
-      const app = await createApp({ providers: [Bounded] }, { caches: { default: { store: 'memory' }, tiny: { store: 'memory', max: 2 } } });
+      const app = await createApp(
+        { providers: [Bounded] },
+        { caches: { default: { store: 'memory' }, tiny: { store: 'memory', max: 2 } } },
+      );
       const bounded = app.get(Bounded);
       await bounded.get(1);
       await bounded.get(2);

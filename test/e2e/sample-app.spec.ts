@@ -18,7 +18,11 @@ describe('the sample blog', () => {
     const first = await request(app.getHttpServer()).get('/posts/caching-101').expect(200).expect('x-cache', 'MISS');
     const before = await queries();
     const second = await request(app.getHttpServer()).get('/posts/caching-101').expect(200).expect('x-cache', 'HIT');
-    expect(first.body.related.map((post: { slug: string }) => post.slug)).toEqual(['stampedes', 'redis-in-prod', 'hello-nest']);
+    expect(first.body.related.map((post: { slug: string }) => post.slug)).toEqual([
+      'stampedes',
+      'redis-in-prod',
+      'hello-nest',
+    ]);
     expect(second.body).toEqual(first.body);
     expect(await queries()).toBe(before);
   });

@@ -60,7 +60,9 @@ describe('wiring through Nest DI', () => {
 
   beforeEach(async () => {
     computed = 0;
-    app = await createApp({ providers: [RequestScoped, Transient, UsesTransient, AlsoUsesTransient, Pricing, Repository, UserRepository] });
+    app = await createApp({
+      providers: [RequestScoped, Transient, UsesTransient, AlsoUsesTransient, Pricing, Repository, UserRepository],
+    });
   });
   afterEach(() => app.close());
 

@@ -37,7 +37,14 @@ describe('the canonical key encoder', () => {
     // eslint-disable-next-line no-sparse-arrays
     ['a sparse array, holes apart from undefined', [1, , undefined], '[1,,undefined]'],
     ['a Date by its instant', new Date(0), 'Date(0)'],
-    ['a Map by content', new Map<unknown, unknown>([['b', 1], [1, 'a']]), 'Map{"b":1,1:"a"}'],
+    [
+      'a Map by content',
+      new Map<unknown, unknown>([
+        ['b', 1],
+        [1, 'a'],
+      ]),
+      'Map{"b":1,1:"a"}',
+    ],
     ['a Set by content', new Set(['b', 'a']), 'Set["a","b"]'],
     ['a Buffer', Buffer.from('hi'), 'Buffer(aGk=)'],
     ['a RegExp', /a.b/gi, 'RegExp("a.b",gi)'],
@@ -57,7 +64,21 @@ describe('the canonical key encoder', () => {
 
   it('gives equal keys whatever the order of object keys, Map entries or Set members', () => {
     expect(encodeValue({ a: 1, b: { c: 2, d: 3 } })).toBe(encodeValue({ b: { d: 3, c: 2 }, a: 1 }));
-    expect(encodeValue(new Map([['a', 1], ['b', 2]]))).toBe(encodeValue(new Map([['b', 2], ['a', 1]])));
+    expect(
+      encodeValue(
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ),
+    ).toBe(
+      encodeValue(
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ),
+    );
     expect(encodeValue(new Set([1, 2]))).toBe(encodeValue(new Set([2, 1])));
   });
 

@@ -14,9 +14,12 @@ describe('durations', () => {
     expect(toMilliseconds(value)).toBe(ms);
   });
 
-  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, '0s', '5', '5 m', 'm', '1w', '', '-1s', null, {}])('rejects %p', (value) => {
-    expect(toMilliseconds(value)).toBeUndefined();
-  });
+  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, '0s', '5', '5 m', 'm', '1w', '', '-1s', null, {}])(
+    'rejects %p',
+    (value) => {
+      expect(toMilliseconds(value)).toBeUndefined();
+    },
+  );
 
   it('raises a CacheConfigError naming where the duration was given', () => {
     expect(() => parseDuration('soon', 'Books.find (ttl)')).toThrow(CacheConfigError);

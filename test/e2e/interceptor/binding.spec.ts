@@ -2,7 +2,13 @@ import { Controller, Get, Module, Param, Scope, UseInterceptors } from '@nestjs/
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CacheConfigError, CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule, type MemoizeOptions } from '../../../lib/index.js';
+import {
+  CacheConfigError,
+  CacheMemoize,
+  CacheMemoizeInterceptor,
+  CacheMemoizeModule,
+  type MemoizeOptions,
+} from '../../../lib/index.js';
 import { type HttpApp, type Platform, startHttpApp } from '../../fixtures/http/http-app.js';
 import { Runs } from '../../fixtures/http/runs.js';
 
@@ -22,27 +28,30 @@ class CatalogController {
   }
 }
 
-describe.each<Platform>(['express', 'fastify'])('CacheMemoizeInterceptor on %s bound as APP_INTERCEPTOR', (platform) => {
-  let http: HttpApp;
+describe.each<Platform>(['express', 'fastify'])(
+  'CacheMemoizeInterceptor on %s bound as APP_INTERCEPTOR',
+  (platform) => {
+    let http: HttpApp;
 
-  beforeEach(async () => {
-    http = await startHttpApp(platform, 'memory', {
-      controllers: [CatalogController],
-      providers: [{ provide: APP_INTERCEPTOR, useClass: CacheMemoizeInterceptor }],
+    beforeEach(async () => {
+      http = await startHttpApp(platform, 'memory', {
+        controllers: [CatalogController],
+        providers: [{ provide: APP_INTERCEPTOR, useClass: CacheMemoizeInterceptor }],
+      });
     });
-  });
-  afterEach(() => http.close());
+    afterEach(() => http.close());
 
-  it('caches the handlers that carry @CacheMemoize and leaves the others alone', async () => {
-    await request(http.server).get('/catalog/cached').expect(200);
-    await request(http.server).get('/catalog/fresh').expect(200);
-    const cached = await request(http.server).get('/catalog/cached').expect(200);
-    const fresh = await request(http.server).get('/catalog/fresh').expect(200);
-    expect(cached.headers['x-cache']).toBe('HIT');
-    expect(fresh.headers['x-cache']).toBeUndefined();
-    expect(fresh.body).toEqual({ run: 2 });
-  });
-});
+    it('caches the handlers that carry @CacheMemoize and leaves the others alone', async () => {
+      await request(http.server).get('/catalog/cached').expect(200);
+      await request(http.server).get('/catalog/fresh').expect(200);
+      const cached = await request(http.server).get('/catalog/cached').expect(200);
+      const fresh = await request(http.server).get('/catalog/fresh').expect(200);
+      expect(cached.headers['x-cache']).toBe('HIT');
+      expect(fresh.headers['x-cache']).toBeUndefined();
+      expect(fresh.body).toEqual({ run: 2 });
+    });
+  },
+);
 
 /** Counted outside the controller, which Nest creates anew for every request. */
 const scopedRuns = new Runs();
@@ -63,25 +72,28 @@ class ScopedController {
   }
 }
 
-describe.each<Platform>(['express', 'fastify'])('CacheMemoizeInterceptor on %s with a request-scoped controller', (platform) => {
-  let http: HttpApp;
+describe.each<Platform>(['express', 'fastify'])(
+  'CacheMemoizeInterceptor on %s with a request-scoped controller',
+  (platform) => {
+    let http: HttpApp;
 
-  beforeEach(async () => {
-    http = await startHttpApp(platform, 'memory', { controllers: [ScopedController] });
-  });
-  afterEach(() => http.close());
+    beforeEach(async () => {
+      http = await startHttpApp(platform, 'memory', { controllers: [ScopedController] });
+    });
+    afterEach(() => http.close());
 
-  it.each([
-    ['the request', '/scoped', 'byRequest'],
-    ['its arguments', '/scoped/4', 'byId'],
-  ])('caches a handler keyed by %s across the controller instances', async (_, path, handler) => {
-    const before = scopedRuns.of(handler);
-    await request(http.server).get(path).expect(200);
-    const hit = await request(http.server).get(path).expect(200);
-    expect(hit.headers['x-cache']).toBe('HIT');
-    expect(scopedRuns.of(handler)).toBe(before + 1);
-  });
-});
+    it.each([
+      ['the request', '/scoped', 'byRequest'],
+      ['its arguments', '/scoped/4', 'byId'],
+    ])('caches a handler keyed by %s across the controller instances', async (_, path, handler) => {
+      const before = scopedRuns.of(handler);
+      await request(http.server).get(path).expect(200);
+      const hit = await request(http.server).get(path).expect(200);
+      expect(hit.headers['x-cache']).toBe('HIT');
+      expect(scopedRuns.of(handler)).toBe(before + 1);
+    });
+  },
+);
 
 describe('a controller handler with invalid options', () => {
   async function bootstrap(options: MemoizeOptions): Promise<unknown> {

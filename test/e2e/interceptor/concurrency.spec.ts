@@ -48,7 +48,11 @@ describe.each(HTTP_MATRIX)('CacheMemoizeInterceptor on %s with a %s cache: concu
     ['keyed by the request', '/reports?year=2024', 'byQuery'],
     ['keyed by its arguments', '/reports/2024', 'byYear'],
   ])(`runs a handler %s once for ${CONCURRENT} concurrent cold GETs`, async (_, path, handler) => {
-    const responses = Array.from({ length: CONCURRENT }, () => request(http.server).get(path).then((response) => response));
+    const responses = Array.from({ length: CONCURRENT }, () =>
+      request(http.server)
+        .get(path)
+        .then((response) => response),
+    );
     await until(() => misses === CONCURRENT);
     controller.latch.open();
     const answered = await Promise.all(responses);

@@ -33,63 +33,80 @@ class PricesController {
 }
 
 /** Only the clock is faked: sockets and timers stay real, so the app still serves. */
-const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
 
-describe.each(HTTP_MATRIX)('CacheMemoizeInterceptor on %s with a %s cache: ttl and freshness options', (platform, store) => {
-  let http: HttpApp;
-  let controller: PricesController;
-  const get = (path: string) => request(http.server).get(path);
-  const later = (ms: number) => jest.setSystemTime(Date.now() + ms);
+describe.each(HTTP_MATRIX)(
+  'CacheMemoizeInterceptor on %s with a %s cache: ttl and freshness options',
+  (platform, store) => {
+    let http: HttpApp;
+    let controller: PricesController;
+    const get = (path: string) => request(http.server).get(path);
+    const later = (ms: number) => jest.setSystemTime(Date.now() + ms);
 
-  beforeEach(async () => {
-    jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });
-    http = await startHttpApp(platform, store, { controllers: [PricesController] });
-    controller = http.app.get(PricesController);
-  });
-  afterEach(async () => {
-    await http.close();
-    jest.useRealTimers();
-  });
+    beforeEach(async () => {
+      jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });
+      http = await startHttpApp(platform, store, { controllers: [PricesController] });
+      controller = http.app.get(PricesController);
+    });
+    afterEach(async () => {
+      await http.close();
+      jest.useRealTimers();
+    });
 
-  it('runs the handler again once the ttl has passed', async () => {
-    await get('/prices/spot').expect(200);
-    later(61_000);
-    const expired = await get('/prices/spot').expect(200);
-    expect(expired.headers['x-cache']).toBe('MISS');
-    expect(expired.body).toEqual({ run: 2 });
-  });
+    it('runs the handler again once the ttl has passed', async () => {
+      await get('/prices/spot').expect(200);
+      later(61_000);
+      const expired = await get('/prices/spot').expect(200);
+      expect(expired.headers['x-cache']).toBe('MISS');
+      expect(expired.body).toEqual({ run: 2 });
+    });
 
-  it('serves the last response marked STALE when the handler fails past the ttl', async () => {
-    await get('/prices/spot').expect(200);
-    controller.upstreamDown = true;
-    later(61_000);
-    const stale = await get('/prices/spot').expect(200);
-    expect(stale.headers['x-cache']).toBe('STALE');
-    expect(stale.body).toEqual({ run: 1 });
-  });
+    it('serves the last response marked STALE when the handler fails past the ttl', async () => {
+      await get('/prices/spot').expect(200);
+      controller.upstreamDown = true;
+      later(61_000);
+      const stale = await get('/prices/spot').expect(200);
+      expect(stale.headers['x-cache']).toBe('STALE');
+      expect(stale.body).toEqual({ run: 1 });
+    });
 
-  it.each([
-    ['keyed by the request', '/prices/index', 'index'],
-    ['keyed by its arguments', '/prices/fund/7', 'fund'],
-  ])('answers from the cache past refreshAfter and refreshes a handler %s in the background', async (_, path, handler) => {
-    await get(path).expect(200);
-    later(11_000);
-    const served = await get(path).expect(200);
-    expect(served.headers['x-cache']).toBe('HIT');
-    expect(served.body.run).toBe(1);
-    let refreshed: request.Response;
-    do refreshed = await get(path).expect(200);
-    while (refreshed.body.run === 1);
-    expect(refreshed.headers['x-cache']).toBe('HIT');
-    expect(refreshed.body.run).toBe(2);
-    expect(controller.runs.of(handler)).toBe(2);
-  });
+    it.each([
+      ['keyed by the request', '/prices/index', 'index'],
+      ['keyed by its arguments', '/prices/fund/7', 'fund'],
+    ])(
+      'answers from the cache past refreshAfter and refreshes a handler %s in the background',
+      async (_, path, handler) => {
+        await get(path).expect(200);
+        later(11_000);
+        const served = await get(path).expect(200);
+        expect(served.headers['x-cache']).toBe('HIT');
+        expect(served.body.run).toBe(1);
+        let refreshed: request.Response;
+        do refreshed = await get(path).expect(200);
+        while (refreshed.body.run === 1);
+        expect(refreshed.headers['x-cache']).toBe('HIT');
+        expect(refreshed.body.run).toBe(2);
+        expect(controller.runs.of(handler)).toBe(2);
+      },
+    );
 
-  it('lets skip send a request straight to the handler', async () => {
-    await get('/prices/index').expect(200);
-    const live = await get('/prices/index?live=1').expect(200);
-    const liveAgain = await get('/prices/index?live=1').expect(200);
-    expect(live.headers['x-cache']).toBe('BYPASS');
-    expect([live.body.run, liveAgain.body.run]).toEqual([2, 3]);
-  });
-});
+    it('lets skip send a request straight to the handler', async () => {
+      await get('/prices/index').expect(200);
+      const live = await get('/prices/index?live=1').expect(200);
+      const liveAgain = await get('/prices/index?live=1').expect(200);
+      expect(live.headers['x-cache']).toBe('BYPASS');
+      expect([live.body.run, liveAgain.body.run]).toEqual([2, 3]);
+    });
+  },
+);

@@ -34,69 +34,74 @@ class AccountController {
   }
 }
 
-describe.each(HTTP_MATRIX)('CacheMemoizeInterceptor on %s with a %s cache: one user never gets another\'s response', (platform, store) => {
-  let http: HttpApp;
-  let runs: Runs;
-  const get = (path: string, headers: Record<string, string> = {}) => request(http.server).get(path).set(headers);
+describe.each(HTTP_MATRIX)(
+  "CacheMemoizeInterceptor on %s with a %s cache: one user never gets another's response",
+  (platform, store) => {
+    let http: HttpApp;
+    let runs: Runs;
+    const get = (path: string, headers: Record<string, string> = {}) => request(http.server).get(path).set(headers);
 
-  beforeEach(async () => {
-    http = await startHttpApp(platform, store, { controllers: [AccountController] });
-    runs = http.app.get(AccountController).runs;
-  });
-  afterEach(() => http.close());
+    beforeEach(async () => {
+      http = await startHttpApp(platform, store, { controllers: [AccountController] });
+      runs = http.app.get(AccountController).runs;
+    });
+    afterEach(() => http.close());
 
-  it.each([
-    ['Authorization', { authorization: 'Bearer alice' }, 'Bearer alice'],
-    ['Cookie', { cookie: 'session=alice' }, 'session=alice'],
-  ])('passes a request carrying %s through, neither reading nor writing the cache', async (_, credentials, user) => {
-    const anonymous = await get('/me/feed').expect(200);
-    const personal = await get('/me/feed', credentials).expect(200);
-    const again = await get('/me/feed', credentials).expect(200);
-    const anonymousAgain = await get('/me/feed').expect(200);
-    expect(anonymous.headers['x-cache']).toBe('MISS');
-    expect(personal.headers['x-cache']).toBe('BYPASS');
-    expect(personal.body).toEqual({ user, run: 2 });
-    expect(again.body).toEqual({ user, run: 3 });
-    expect(anonymousAgain.body).toEqual({ user: 'anonymous', run: 1 });
-  });
+    it.each([
+      ['Authorization', { authorization: 'Bearer alice' }, 'Bearer alice'],
+      ['Cookie', { cookie: 'session=alice' }, 'session=alice'],
+    ])('passes a request carrying %s through, neither reading nor writing the cache', async (_, credentials, user) => {
+      const anonymous = await get('/me/feed').expect(200);
+      const personal = await get('/me/feed', credentials).expect(200);
+      const again = await get('/me/feed', credentials).expect(200);
+      const anonymousAgain = await get('/me/feed').expect(200);
+      expect(anonymous.headers['x-cache']).toBe('MISS');
+      expect(personal.headers['x-cache']).toBe('BYPASS');
+      expect(personal.body).toEqual({ user, run: 2 });
+      expect(again.body).toEqual({ user, run: 3 });
+      expect(anonymousAgain.body).toEqual({ user: 'anonymous', run: 1 });
+    });
 
-  it('keeps one entry per user when the handler varies on Authorization', async () => {
-    await get('/me/profile', { authorization: 'Bearer alice' }).expect(200);
-    await get('/me/profile', { authorization: 'Bearer bob' }).expect(200);
-    const alice = await get('/me/profile', { authorization: 'Bearer alice' }).expect(200);
-    const bob = await get('/me/profile', { authorization: 'Bearer bob' }).expect(200);
-    expect([alice.headers['x-cache'], bob.headers['x-cache']]).toEqual(['HIT', 'HIT']);
-    expect(alice.body).toEqual({ user: 'Bearer alice', run: 1 });
-    expect(bob.body).toEqual({ user: 'Bearer bob', run: 2 });
-  });
+    it('keeps one entry per user when the handler varies on Authorization', async () => {
+      await get('/me/profile', { authorization: 'Bearer alice' }).expect(200);
+      await get('/me/profile', { authorization: 'Bearer bob' }).expect(200);
+      const alice = await get('/me/profile', { authorization: 'Bearer alice' }).expect(200);
+      const bob = await get('/me/profile', { authorization: 'Bearer bob' }).expect(200);
+      expect([alice.headers['x-cache'], bob.headers['x-cache']]).toEqual(['HIT', 'HIT']);
+      expect(alice.body).toEqual({ user: 'Bearer alice', run: 1 });
+      expect(bob.body).toEqual({ user: 'Bearer bob', run: 2 });
+    });
 
-  it('still passes through a credential the handler does not vary on', async () => {
-    await get('/me/profile', { authorization: 'Bearer alice' }).expect(200);
-    const withCookie = await get('/me/profile', { authorization: 'Bearer alice', cookie: 'session=mallory' }).expect(200);
-    expect(withCookie.headers['x-cache']).toBe('BYPASS');
-  });
+    it('still passes through a credential the handler does not vary on', async () => {
+      await get('/me/profile', { authorization: 'Bearer alice' }).expect(200);
+      const withCookie = await get('/me/profile', { authorization: 'Bearer alice', cookie: 'session=mallory' }).expect(
+        200,
+      );
+      expect(withCookie.headers['x-cache']).toBe('BYPASS');
+    });
 
-  it('keys by the values of the vary headers', async () => {
-    await get('/me/greeting', { 'accept-language': 'fr' }).expect(200);
-    const english = await get('/me/greeting', { 'accept-language': 'en' }).expect(200);
-    const french = await get('/me/greeting', { 'accept-language': 'fr' }).expect(200);
-    expect(english.body).toEqual({ greeting: 'hello', run: 2 });
-    expect(french.headers['x-cache']).toBe('HIT');
-    expect(french.body).toEqual({ greeting: 'bonjour', run: 1 });
-  });
+    it('keys by the values of the vary headers', async () => {
+      await get('/me/greeting', { 'accept-language': 'fr' }).expect(200);
+      const english = await get('/me/greeting', { 'accept-language': 'en' }).expect(200);
+      const french = await get('/me/greeting', { 'accept-language': 'fr' }).expect(200);
+      expect(english.body).toEqual({ greeting: 'hello', run: 2 });
+      expect(french.headers['x-cache']).toBe('HIT');
+      expect(french.body).toEqual({ greeting: 'bonjour', run: 1 });
+    });
 
-  it('keys by key(...handlerArgs), the arguments after Nest\'s pipes, and then caches credentialed requests too', async () => {
-    await get('/me/posts/7').expect(200);
-    const padded = await get('/me/posts/007', { authorization: 'Bearer alice' }).expect(200);
-    const other = await get('/me/posts/8').expect(200);
-    expect(padded.headers['x-cache']).toBe('HIT');
-    expect(padded.body).toEqual({ id: 7, run: 1 });
-    expect(other.body).toEqual({ id: 8, run: 2 });
-  });
+    it("keys by key(...handlerArgs), the arguments after Nest's pipes, and then caches credentialed requests too", async () => {
+      await get('/me/posts/7').expect(200);
+      const padded = await get('/me/posts/007', { authorization: 'Bearer alice' }).expect(200);
+      const other = await get('/me/posts/8').expect(200);
+      expect(padded.headers['x-cache']).toBe('HIT');
+      expect(padded.body).toEqual({ id: 7, run: 1 });
+      expect(other.body).toEqual({ id: 8, run: 2 });
+    });
 
-  it('lets a pipe reject a keyed request as usual, without running the handler', async () => {
-    await get('/me/posts/seven').expect(400);
-    await get('/me/posts/seven').expect(400);
-    expect(runs.of('post')).toBe(0);
-  });
-});
+    it('lets a pipe reject a keyed request as usual, without running the handler', async () => {
+      await get('/me/posts/seven').expect(400);
+      await get('/me/posts/seven').expect(400);
+      expect(runs.of('post')).toBe(0);
+    });
+  },
+);

@@ -32,10 +32,18 @@ describe.each<Platform>(['express', 'fastify'])('CacheMemoizeInterceptor on %s w
   let http: HttpApp;
 
   beforeEach(async () => {
-    const keyv = createKeyv({ url: `redis://127.0.0.1:${await closedPort()}`, socket: { reconnectStrategy: false } }, { throwOnConnectError: false });
+    const keyv = createKeyv(
+      { url: `redis://127.0.0.1:${await closedPort()}`, socket: { reconnectStrategy: false } },
+      { throwOnConnectError: false },
+    );
     keyv.on('error', () => undefined);
     const cache = createCache({ stores: [keyv] });
-    http = await startHttpApp(platform, 'memory', { controllers: [WeatherController] }, { caches: { default: { cache } }, storeTimeout: '100ms' });
+    http = await startHttpApp(
+      platform,
+      'memory',
+      { controllers: [WeatherController] },
+      { caches: { default: { cache } }, storeTimeout: '100ms' },
+    );
   });
   afterEach(() => http.close());
 

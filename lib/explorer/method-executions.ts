@@ -1,0 +1,103 @@
+import { Messages } from '../cache-memoize.messages.js';
+import { ResultKind } from '../registry/memo-store.interface.js';
+import { EntryEncodeError } from '../serialization/entry-codec.js';
+import { buildEntry } from './entry-builder.js';
+import type { MethodConfig } from './method-config.js';
+import type { MethodTelemetry } from './method-telemetry.js';
+import { type Outcome, runOriginal } from './run-original.js';
+
+/** Runs the method (or, for a controller, its handler pipeline) and settles the result. */
+export type Compute = () => Promise<Outcome>;
+
+/**
+ * The executions of one memoized method: each runs the method once, stores its result,
+ * and is shared by every concurrent caller with the same key (`lock: 'process'`).
+ */
+export class MethodExecutions {
+  /** Whether the method hands out Observables; learned from its results when metadata did not say. */
+  observable: boolean;
+  private readonly flights = new Map<string, Promise<Outcome>>();
+
+  constructor(
+    private readonly config: MethodConfig,
+    private readonly original: Function,
+    private readonly telemetry: MethodTelemetry,
+  ) {
+    this.observable = config.returnMode === 'observable';
+  }
+
+  /** The execution running for `key`, or a new one that later callers will join. */
+  join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
+    if (this.config.lock === false) return this.execute(instance, args, key, compute, false);
+    return this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, false));
+  }
+
+  /** A new execution that callers arriving meanwhile join, e.g. a refresh. */
+  start(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
+    return this.track(key, this.execute(instance, args, key, compute, true));
+  }
+
+  isRunning(key: string): boolean {
+    return this.flights.has(key);
+  }
+
+  /** `compute`, or by default the decorated method itself (no closure on the hit path); nothing stored. */
+  run(instance: object, args: unknown[], compute: Compute | undefined): Promise<Outcome> {
+    return compute === undefined ? runOriginal(this.original, instance, args) : compute();
+  }
+
+  private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
+    this.flights.set(key, flight);
+    const land = () => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    };
+    flight.then(land, land);
+    return flight;
+  }
+
+  private async execute(
+    instance: object,
+    args: unknown[],
+    key: string,
+    compute: Compute | undefined,
+    isRefresh: boolean,
+  ): Promise<Outcome> {
+    const stamp = await this.stamp(key);
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await this.run(instance, args, compute);
+    } catch (error) {
+      this.telemetry.stats.errors++;
+      throw error;
+    }
+    const durationMs = performance.now() - started;
+    this.telemetry.stats.recordRecompute(durationMs);
+    if (isRefresh) this.telemetry.emit('refresh', key, undefined, durationMs);
+    if (outcome.kind !== ResultKind.Value) this.observable = true;
+    if (stamp !== undefined) await this.save(instance, args, key, outcome, stamp);
+    return outcome;
+  }
+
+  /** Stores the result; a store failure or a value the codec cannot encode is reported, never thrown. */
+  private async save(instance: object, args: unknown[], key: string, outcome: Outcome, stamp: number): Promise<void> {
+    try {
+      const context = () => this.telemetry.context(instance, args, key, outcome.value);
+      const entry = buildEntry(this.config, outcome, stamp, context);
+      if (entry !== undefined) await this.config.store.set(key, entry);
+    } catch (error) {
+      if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
+      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+    }
+  }
+
+  /** Taken before the method runs, so an invalidation during the run voids its result. */
+  private async stamp(key: string): Promise<number | undefined> {
+    try {
+      return await this.config.store.stamp();
+    } catch (error) {
+      this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
+      return undefined;
+    }
+  }
+}
