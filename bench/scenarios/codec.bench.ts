@@ -1,9 +1,10 @@
 import * as devalue from 'devalue';
+import { Packr } from 'msgpackr';
 import { isDeepStrictEqual } from 'node:util';
-import { deserialize, serialize } from 'node:v8';
 import superjson from 'superjson';
 import { ResultKind, type StoredEntry } from '../../lib/registry/memo-store.interface.js';
 import { entryCodec } from '../../lib/serialization/entry-codec.js';
+import { typedSample } from '../../test/fixtures/catalog.service.js';
 import { timeTasks } from '../support/measure.js';
 import { PAYLOADS } from '../support/payloads.js';
 import { formatBytes, formatCount, formatNs, formatRatio, type Scenario, type Table } from '../support/report.js';
@@ -14,15 +15,36 @@ interface Candidate {
   decode(encoded: string | Buffer): unknown;
 }
 
+superjson.registerCustom<Buffer, string>(
+  {
+    isApplicable: (v): v is Buffer => Buffer.isBuffer(v),
+    serialize: (v) => v.toString('base64'),
+    deserialize: (v) => Buffer.from(v, 'base64'),
+  },
+  'Buffer',
+);
+const packr = new Packr({ structuredClone: true, useBigIntExtension: true });
+const devalueReducers = { Buffer: (v: unknown) => Buffer.isBuffer(v) && v.toString('base64') };
+const devalueRevivers = { Buffer: (v: string) => Buffer.from(v, 'base64') };
+
 const CANDIDATES: Candidate[] = [
   {
-    name: 'v8 serialize + base64 text (entry-codec, in use)',
+    name: 'v8 serialize, bytes (in use: Redis)',
+    encode: (e) => entryCodec.pack(e),
+    decode: (b) => entryCodec.unpack(b as Buffer),
+  },
+  {
+    name: 'v8 serialize, base64 text (in use: { cache } aliases)',
     encode: (e) => entryCodec.encode(e),
     decode: (t) => entryCodec.decode(t),
   },
-  { name: 'v8 serialize, raw Buffer', encode: (e) => serialize(e), decode: (b) => deserialize(b as Buffer) },
+  { name: 'msgpackr (structuredClone)', encode: (e) => packr.pack(e), decode: (b) => packr.unpack(b as Buffer) },
+  {
+    name: 'devalue',
+    encode: (e) => devalue.stringify(e, devalueReducers),
+    decode: (t) => devalue.parse(t as string, devalueRevivers),
+  },
   { name: 'superjson', encode: (e) => superjson.stringify(e), decode: (t) => superjson.parse(t as string) },
-  { name: 'devalue', encode: (e) => devalue.stringify(e), decode: (t) => devalue.parse(t as string) },
   {
     name: 'JSON (baseline; loses Date, Map, undefined...)',
     encode: (e) => JSON.stringify(e),
@@ -52,7 +74,7 @@ export const codec: Scenario = {
       const base = timings[0]!;
       tables.push({
         title: `Codec round trip (encode + decode), entry holding the ${payload.name}`,
-        columns: ['', 'median', 'p99', 'ops/s', '× in use', 'size', 'reads back equal'],
+        columns: ['', 'median', 'p99', 'ops/s', '× in use', 'size', 'reads back equal', 'keeps every type', 'a function'],
         rows: CANDIDATES.map((c, i) => {
           const t = timings[i]!;
           const encoded = c.encode(entry);
@@ -66,6 +88,8 @@ export const codec: Scenario = {
             formatRatio(t.medianNs / base.medianNs),
             formatBytes(size),
             faithful ? 'yes' : 'no',
+            keepsEveryType(c, entry) ? 'yes' : 'no',
+            refusesFunctions(c) ? 'refused' : 'silently dropped',
           ];
         }),
       });
@@ -73,3 +97,23 @@ export const codec: Scenario = {
     return { tables };
   },
 };
+
+/** Whether Date, Map, Set, BigInt, undefined, NaN, Buffer and look-alike strings read back as they were. */
+function keepsEveryType(candidate: Candidate, entry: StoredEntry): boolean {
+  const value = typedSample();
+  try {
+    return isDeepStrictEqual((candidate.decode(candidate.encode({ ...entry, value })) as StoredEntry).value, value);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a result holding a function is refused (so it is not stored) rather than stored without it. */
+function refusesFunctions(candidate: Candidate): boolean {
+  try {
+    candidate.encode({ value: { format: () => 'x' } } as unknown as StoredEntry);
+    return false;
+  } catch {
+    return true;
+  }
+}

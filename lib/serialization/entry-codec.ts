@@ -13,7 +13,7 @@ export class EntryEncodeError extends Error {
 
 /**
  * Encodes entries for stores outside this process with Node's structured serializer
- * (node:v8). Of the codecs compared in bench/redis-codec.bench.ts it is the fastest one
+ * (node:v8). Of the codecs compared in bench/scenarios/codec.bench.ts it is the fastest one
  * that keeps Date, Map, Set, BigInt, undefined, NaN, -0, Buffer and nested objects as they
  * were and refuses functions and symbols instead of dropping them. It only ever builds
  * data, so nothing read back becomes code. Text stores get base64 behind a fixed header,
