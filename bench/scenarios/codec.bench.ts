@@ -74,7 +74,17 @@ export const codec: Scenario = {
       const base = timings[0]!;
       tables.push({
         title: `Codec round trip (encode + decode), entry holding the ${payload.name}`,
-        columns: ['', 'median', 'p99', 'ops/s', '× in use', 'size', 'reads back equal', 'keeps every type', 'a function'],
+        columns: [
+          '',
+          'median',
+          'p99',
+          'ops/s',
+          '× in use',
+          'size',
+          'reads back equal',
+          'keeps every type',
+          'a function',
+        ],
         rows: CANDIDATES.map((c, i) => {
           const t = timings[i]!;
           const encoded = c.encode(entry);
