@@ -36,8 +36,13 @@ export class KeyBuilder {
       // The common case: one primitive argument needs no general encoder. A Map holds
       // -0 and 0 as one key, so -0 takes the general path.
       const only = args[0];
-      if (typeof only === 'string' || (typeof only === 'number' && (only !== 0 || 1 / only > 0))) {
-        return this.recent.get(only) ?? this.remember(only);
+      // Long strings are not remembered: the Map would keep them alive, and their keys are hashed anyway.
+      const remembered =
+        typeof only === 'string'
+          ? only.length <= MAX_ENCODED_KEY_LENGTH
+          : typeof only === 'number' && (only !== 0 || 1 / only > 0);
+      if (remembered) {
+        return this.recent.get(only as string | number) ?? this.remember(only as string | number);
       }
     }
     return this.base + this.shorten(this.encodeArgs(args));
