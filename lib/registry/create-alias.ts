@@ -42,6 +42,7 @@ function createMemoryAlias(name: string, definition: MemoryCacheDefinition, ttlM
     has: (key: string) => lru.has(key),
     clear: () => lru.clear(),
   };
-  const cache = createCache({ stores: [new Keyv({ store: mapLike })] });
+  // Values stay as they are, as memoized ones do: no JSON round trip turning a Date into a string.
+  const cache = createCache({ stores: [new Keyv({ store: mapLike, serialize: undefined, deserialize: undefined })] });
   return { name, kind: 'memory', cache, store, ttlMs, clone: definition.clone ?? false };
 }

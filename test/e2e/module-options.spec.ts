@@ -173,8 +173,8 @@ describe('module options', () => {
     it('gives each alias a working cache-manager Cache', async () => {
       const app = await createApp({}, twoCaches);
       const cache = app.get(CacheRegistry).get('secondary');
-      await cache.set('greeting', { hello: 'world' }, 1_000);
-      expect(await cache.get('greeting')).toEqual({ hello: 'world' });
+      await cache.set('greeting', { hello: 'world', at: new Date(5), seen: new Set([1]) }, 1_000);
+      expect(await cache.get('greeting')).toEqual({ hello: 'world', at: new Date(5), seen: new Set([1]) });
       expect(await app.get(CacheRegistry).get().get('greeting')).toBeUndefined();
       expect(() => app.get(CacheRegistry).get('missing')).toThrow(
         /Unknown cache alias 'missing'.*'default', 'secondary'/,
