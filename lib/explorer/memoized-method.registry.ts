@@ -13,6 +13,8 @@ interface Registration {
 @Injectable()
 export class MemoizedMethodRegistry {
   private readonly byType = new Map<Function, Map<string, Registration>>();
+  /** Controller handlers cached by the interceptor: counted in stats, keyed by request, so not found by `find`. */
+  private readonly handlers: MemoizedMethod[] = [];
 
   get(type: Function, methodName: string): MemoizedMethod | undefined {
     return this.byType.get(type)?.get(methodName)?.memoized;
@@ -29,11 +31,20 @@ export class MemoizedMethodRegistry {
   find(type: Function, methodName: PropertyKey): Registration {
     const found = this.byType.get(type)?.get(String(methodName));
     if (found) return found;
-    const known = this.all().map((memoized) => memoized.config.owner);
+    const known = this.providerMethods().map((memoized) => memoized.config.owner);
     throw new CacheConfigError(Messages.notMemoized(`${type?.name}.${String(methodName)}`, known));
   }
 
+  addHandler(memoized: MemoizedMethod): void {
+    this.handlers.push(memoized);
+  }
+
+  /** Every memoized provider method and cached controller handler, for stats. */
   all(): MemoizedMethod[] {
-    return [...this.byType.values()].flatMap((methods) => [...methods.values()].map((r) => r.memoized));
+    return [...this.providerMethods(), ...this.handlers];
+  }
+
+  private providerMethods(): MemoizedMethod[] {
+    return [...this.byType.values()].flatMap((byName) => [...byName.values()].map((r) => r.memoized));
   }
 }

@@ -7,6 +7,7 @@ import { CacheConfigError } from '../errors.js';
 import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata.accessor.js';
 import { featureDefaultsOf } from '../explorer/cache-memoize.explorer.js';
 import { MemoizedMethodFactory } from '../explorer/memoized-method.factory.js';
+import { MemoizedMethodRegistry } from '../explorer/memoized-method.registry.js';
 import { type CachedHandler, routeFacts } from './cached-handler.js';
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';
@@ -25,6 +26,7 @@ export class CachedHandlerRegistry implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly accessor: CacheMemoizeMetadataAccessor,
     private readonly factory: MemoizedMethodFactory,
+    private readonly methods: MemoizedMethodRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -60,6 +62,7 @@ export class CachedHandlerRegistry implements OnModuleInit {
     });
     const site = { type, methodName, isHandler: true, moduleDefaults: featureDefaultsOf(wrapper) };
     const memoized = this.factory.create(site, { options: handlerOptions(options), binding });
+    this.methods.addHandler(memoized);
     const keyed = options.key !== undefined;
     // Nest calls the handler through its trampoline: point it at the hold, unless a provider registration got there first.
     if (keyed && !binding.byClass.has(type)) binding.byClass.set(type, HeldRequest.holdFor(binding));

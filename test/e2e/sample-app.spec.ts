@@ -25,6 +25,8 @@ describe('the sample blog', () => {
     ]);
     expect(second.body).toEqual(first.body);
     expect(await queries()).toBe(before);
+    const stats = await request(app.getHttpServer()).get('/stats').expect(200);
+    expect(stats.body.methods['PostsController.show']).toMatchObject({ hits: 1, misses: 1 });
   });
 
   it('drops and re-warms every cached result showing a post when it is updated', async () => {
