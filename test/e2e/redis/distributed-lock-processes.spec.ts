@@ -89,7 +89,10 @@ describe.each(targets.length ? targets : [{ name: 'no Redis' } as Target])(
 
       const waiting = Promise.all(waiters.map((worker) => burst(worker, 'slow', 2, 200)));
       await holder.kill();
+      const killed = performance.now();
       const answers = (await waiting).flat();
+      const after = Math.round(performance.now() - killed);
+      process.stdout.write(`distributed lock, holder killed (${target.name}): answered ${after} ms after the kill\n`);
 
       expect(await doomed).toBeInstanceOf(Error);
       expect(await count('slow', 2)).toBe(2);

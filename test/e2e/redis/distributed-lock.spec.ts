@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -46,9 +47,10 @@ afterAll(() => redis?.release());
   });
 
   async function start(origin: string, lock: DistributedLockOptions, url = redis!.url): Promise<LockedBackend> {
+    const seen = events; // an event after this test ends stays out of the next one
     const app = await createApp(
       { providers: [LockedBackend, { provide: EXECUTION_COUNTER, useValue: { client, namespace } }] },
-      { namespace, caches: { default: { store: 'redis', url, lock } }, onEvent: (event) => events.push(event) },
+      { namespace, caches: { default: { store: 'redis', url, lock } }, onEvent: (event) => seen.push(event) },
     );
     apps.push(app);
     const backend = app.get(LockedBackend);
@@ -87,6 +89,20 @@ afterAll(() => redis?.release());
     } finally {
       logged.mockRestore();
     }
+  });
+
+  it('refreshes a due entry once in the background for concurrent hits in both applications', async () => {
+    const [a, b] = [await start('a', {}), await start('b', {})];
+    expect(await a.refreshed(1, 0)).toMatchObject({ execution: 1 });
+    await sleep(350);
+
+    const hits = await Promise.all([a, b].flatMap((app) => Array.from({ length: 10 }, () => app.refreshed(1, 100))));
+    expect(new Set(hits.map((hit) => hit.execution))).toEqual(new Set([1]));
+    await waitFor(async () => (await b.refreshed(1, 0)).execution === 2, 'the refreshed entry');
+    expect(await a.refreshed(1, 0)).toMatchObject({ execution: 2 });
+    expect(await a.executions('refreshed', 1)).toBe(2);
+    // b's waiting refresh notices the release at its next look (50 ms apart at most): let it end here.
+    await sleep(100);
   });
 
   it('recomputes on InvalidationService.refresh even though a fresh entry is there', async () => {
