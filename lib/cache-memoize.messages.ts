@@ -50,6 +50,8 @@ export const Messages = {
     `Cache alias '${alias}' has a redis option that is neither ioredis options nor a Redis or Cluster client: pass one of those, or leave it out.`,
   redisUrlAndClient: (alias: string) =>
     `Cache alias '${alias}' gives both a url and a Redis client: the client is already connected, so drop the url.`,
+  invalidLockOption: (alias: string) =>
+    `Cache alias '${alias}' has a lock option that is not an object: give { ttl?: '10s', wait?: '30s' }, or leave it out.`,
   redisConnectionError: (alias: string) =>
     `cache '${alias}': Redis connection error, calls go to their methods until it is back`,
   unreadableEntry: (alias: string) =>
@@ -59,6 +61,13 @@ export const Messages = {
     `Use InvalidationService.invalidateAll('${alias}') for memoized entries, or delete your keys one by one.`,
   notStored: (owner: string, alias: string) => `${owner}: result not cached in '${alias}'`,
   storeFailed: (owner: string, alias: string) => `${owner}: cache '${alias}' failed, calling the method directly`,
+  lockFailed: (owner: string, alias: string) =>
+    `${owner}: the distributed lock on cache '${alias}' failed, calling the method without it`,
+  lockLost: (owner: string, alias: string) =>
+    `${owner}: lost its distributed lock on cache '${alias}' while running (Redis restarted or this process stalled past the lock's ttl); another process may run it too`,
+  lockWaitOver: (owner: string, alias: string, waitMs: number) =>
+    `${owner}: waited ${waitMs}ms for another process's result on cache '${alias}', calling the method here. ` +
+    `Raise the alias's lock.wait if the method is that slow.`,
   refreshFailed: (owner: string) => `${owner}: background refresh failed, keeping the cached value`,
   callbackFailed: (name: string) => `${name}: a cache callback threw`,
   hardTimeout: (owner: string, ms: number, key: string) =>

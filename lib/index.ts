@@ -19,6 +19,7 @@ export type {
 export type {
   CacheDefinition,
   CacheMemoizeModuleOptions,
+  DistributedLockOptions,
   ExistingCacheDefinition,
   MemoryCacheDefinition,
   RedisCacheDefinition,

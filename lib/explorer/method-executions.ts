@@ -1,6 +1,7 @@
 import { Messages } from '../cache-memoize.messages.js';
 import { ResultKind } from '../registry/memo-store.interface.js';
 import { EntryEncodeError } from '../serialization/entry-codec.js';
+import { DistributedExecution } from './distributed-execution.js';
 import { buildEntry } from './entry-builder.js';
 import type { MethodConfig } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
@@ -11,12 +12,15 @@ export type Compute = () => Promise<Outcome>;
 
 /**
  * The executions of one memoized method: each runs the method once, stores its result,
- * and is shared by every concurrent caller with the same key (`lock: 'process'`).
+ * and is shared by every concurrent caller with the same key (`lock: 'process'`), and with
+ * `lock: 'distributed'` by every process on the alias (see distributed-execution.ts).
  */
 export class MethodExecutions {
   /** Whether the method hands out Observables; learned from its results when metadata did not say. */
   observable: boolean;
   private readonly flights = new Map<string, Promise<Outcome>>();
+  /** Set for `lock: 'distributed'`: executions then also take turns with other processes. */
+  private readonly distributed: DistributedExecution | undefined;
 
   constructor(
     private readonly config: MethodConfig,
@@ -24,6 +28,8 @@ export class MethodExecutions {
     private readonly telemetry: MethodTelemetry,
   ) {
     this.observable = config.returnMode === 'observable';
+    const locks = config.lock === 'distributed' ? config.store.locks : undefined;
+    this.distributed = locks && new DistributedExecution(config, locks, telemetry);
   }
 
   /** The execution running for `key`, or a new one that later callers will join. */
@@ -63,6 +69,25 @@ export class MethodExecutions {
     isRefresh: boolean,
   ): Promise<Outcome> {
     const stamp = await this.stamp(key);
+    // Without a stamp the store is failing: the lock would fail too, so the method just runs.
+    const outcome =
+      this.distributed !== undefined && stamp !== undefined
+        ? await this.distributed.run(key, isRefresh, () =>
+            this.runAndSave(instance, args, key, compute, isRefresh, stamp),
+          )
+        : await this.runAndSave(instance, args, key, compute, isRefresh, stamp);
+    if (outcome.kind !== ResultKind.Value) this.observable = true;
+    return outcome;
+  }
+
+  private async runAndSave(
+    instance: object,
+    args: unknown[],
+    key: string,
+    compute: Compute | undefined,
+    isRefresh: boolean,
+    stamp: number | undefined,
+  ): Promise<Outcome> {
     const started = performance.now();
     let outcome: Outcome;
     try {
@@ -74,7 +99,6 @@ export class MethodExecutions {
     const durationMs = performance.now() - started;
     this.telemetry.stats.recordRecompute(durationMs);
     if (isRefresh) this.telemetry.emit('refresh', key, undefined, durationMs);
-    if (outcome.kind !== ResultKind.Value) this.observable = true;
     if (stamp !== undefined) await this.save(instance, args, key, outcome, stamp);
     return outcome;
   }

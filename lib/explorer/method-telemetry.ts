@@ -45,6 +45,11 @@ export class MethodTelemetry {
   /** A store failure: rethrown with `onStoreError: 'throw'`, else counted, logged (rate-limited) and emitted. */
   storeError(error: unknown, key: string, message: string): void {
     if (this.config.throwOnStoreError) throw error;
+    this.reportStoreError(error, key, message);
+  }
+
+  /** A store failure no caller waits on (extending or releasing a lock): counted, logged and emitted, never thrown. */
+  reportStoreError(error: unknown, key: string, message: string): void {
     this.stats.errors++;
     this.log.error(this.config.alias, message, error);
     this.emit('error', key, error);
@@ -55,6 +60,12 @@ export class MethodTelemetry {
     this.stats.errors++;
     this.log.error(this.config.owner, Messages.notEncodable(this.config.owner, this.config.alias), error);
     this.emit('error', key, error);
+  }
+
+  /** Another process held the lock past the alias's `lock.wait`: logged (rate-limited); the method runs here. */
+  lockWaitOver(waitMs: number): void {
+    const { owner, alias } = this.config;
+    this.log.error(`${owner}:lock-wait`, Messages.lockWaitOver(owner, alias, waitMs));
   }
 
   refreshFailed(error: unknown, key: string): void {

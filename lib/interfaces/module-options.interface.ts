@@ -23,6 +23,24 @@ export interface RedisCacheDefinition {
   redis?: RedisOptions | Redis | Cluster;
   /** Default ttl of the methods using this alias. */
   ttl?: Duration;
+  /** The lock of methods with `lock: 'distributed'` on this alias. */
+  lock?: DistributedLockOptions;
+}
+
+/** How processes sharing a Redis alias take turns computing a missing entry. */
+export interface DistributedLockOptions {
+  /**
+   * How long a lock outlives a process that dies holding it: others take over after at
+   * most this. The holder extends it every third of it while the method runs, so a slow
+   * method never outlives its lock.
+   * @default '10s'
+   */
+  ttl?: Duration;
+  /**
+   * How long a process waits for another's result before running the method itself.
+   * @default '30s'
+   */
+  wait?: Duration;
 }
 
 /** Any cache-manager `Cache`, e.g. the CACHE_MANAGER of `@nestjs/cache-manager`. */

@@ -1,3 +1,5 @@
+import type { DistributedLocks } from './distributed-locks.interface.js';
+
 /** How a cached value is replayed. */
 export const enum ResultKind {
   /** Resolved by a Promise. */
@@ -50,6 +52,8 @@ export interface MemoStore {
   invalidate(marks: readonly string[]): void | Promise<void>;
   /** Releases what the store opened; called on application shutdown. */
   close(): Promise<void>;
+  /** Locks shared with other processes, for `lock: 'distributed'`; only stores shared across processes have them. */
+  readonly locks?: DistributedLocks;
 }
 
 export const ALL_MARK = '*';

@@ -1,9 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const WORKER = fileURLToPath(new URL('../fixtures/redis-worker.ts', import.meta.url));
+/** The worker apps in test/fixtures, each a script that answers `{ id, op, args }` messages. */
+export type WorkerScript = 'redis-worker.ts' | 'lock-worker.ts';
 
-/** A real Node process running test/fixtures/redis-worker.ts (TypeScript through @swc-node/register). */
+/** A real Node process running one of test/fixtures' workers (TypeScript through @swc-node/register). */
 export class WorkerProcess {
   private next = 0;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
@@ -16,10 +17,15 @@ export class WorkerProcess {
       if (message.error) waiter.reject(new Error(message.error));
       else waiter.resolve(message.result);
     });
+    // A worker that dies (or is killed) answers nothing more: its open calls fail instead of hanging.
+    child.on('exit', (code, signal) => {
+      for (const waiter of this.pending.values()) waiter.reject(new Error(`worker exited (${signal ?? code})`));
+      this.pending.clear();
+    });
   }
 
-  static start(env: Record<string, string>): Promise<WorkerProcess> {
-    const child = fork(WORKER, [], {
+  static start(env: Record<string, string>, script: WorkerScript = 'redis-worker.ts'): Promise<WorkerProcess> {
+    const child = fork(fileURLToPath(new URL(`../fixtures/${script}`, import.meta.url)), [], {
       execArgv: ['--import', '@swc-node/register/esm-register', '--no-warnings'],
       env: { ...process.env, NODE_OPTIONS: '', ...env },
       serialization: 'advanced',
@@ -30,6 +36,14 @@ export class WorkerProcess {
     });
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
   call<T>(op: string, ...args: unknown[]): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
@@ -38,9 +52,17 @@ export class WorkerProcess {
     });
   }
 
+  /** Kills it the way a crash or an OOM killer would, and waits until it is gone. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Lets the app shut down (closing its Redis connection), then waits for the exit. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.exited) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.send({ id: -1, op: 'exit', args: [] });
     await exited;

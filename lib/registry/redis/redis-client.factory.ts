@@ -9,6 +9,22 @@ export interface RedisConnection {
   readonly owned: boolean;
 }
 
+/** Client states in which a command would only wait for a connection that is not there. */
+const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
+
+/** Raised at once, without queueing, for a store call while the connection is down. */
+export class RedisUnavailableError extends Error {
+  constructor(status: string) {
+    super(`Redis is not connected (${status})`);
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+/** Fails at once, without queueing, while the connection is down. */
+export function assertConnected(client: Redis | Cluster): void {
+  if (DOWN.has(client.status)) throw new RedisUnavailableError(client.status);
+}
+
 /** Seen in `CLIENT LIST`, so operators can tell the cache's connections apart. */
 export const CONNECTION_NAME = 'nestjs-cache-memoize';
 

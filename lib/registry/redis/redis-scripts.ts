@@ -62,6 +62,20 @@ for _, key in ipairs(KEYS) do
 end
 return now`,
   },
+  /** Extends the lock KEYS[1] by ARGV[2] ms if ARGV[1], its holder's token, still holds it. */
+  cacheMemoizeLockExtend: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`,
+  },
+  /** Deletes the lock KEYS[1] if ARGV[1], its holder's token, still holds it: never another's. */
+  cacheMemoizeLockRelease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
   /** TIME of the node that holds KEYS[1], so a Cluster always reads the marks' clock. */
   cacheMemoizeTime: {
     numberOfKeys: 1,
@@ -75,6 +89,8 @@ export interface ScriptedRedis {
   cacheMemoizeWrite(key: string, created: string, entry: Buffer, ttlMs: number): Promise<number>;
   cacheMemoizeMark(numberOfKeys: number, ...keysThenLife: Array<string | number>): Promise<string>;
   cacheMemoizeTime(clockKey: string): Promise<[string, string]>;
+  cacheMemoizeLockExtend(lockKey: string, token: string, ttlMs: number): Promise<number>;
+  cacheMemoizeLockRelease(lockKey: string, token: string): Promise<number>;
 }
 
 /** Defines the scripts on `client` (ioredis sends EVALSHA, and the source once on NOSCRIPT). */

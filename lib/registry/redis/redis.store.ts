@@ -3,21 +3,11 @@ import { Messages } from '../../cache-memoize.messages.js';
 import type { RateLimitedLogger } from '../../utils/rate-limited-logger.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import { type EntryScope, type MemoStore, type StoredEntry, tagMark } from '../memo-store.interface.js';
-import type { RedisConnection } from './redis-client.factory.js';
+import type { DistributedLocks } from '../distributed-locks.interface.js';
+import { assertConnected, type RedisConnection } from './redis-client.factory.js';
 import { RedisClock } from './redis-clock.js';
 import { redisEntry } from './redis-entry.js';
 import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
-
-/** Client states in which a command would only wait for a connection that is not there. */
-const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
-
-/** Raised at once, without queueing, for a store call while the connection is down. */
-export class RedisUnavailableError extends Error {
-  constructor(status: string) {
-    super(`Redis is not connected (${status})`);
-    this.name = 'RedisUnavailableError';
-  }
-}
 
 /**
  * A Redis (or Cluster) alias as the memoizer reads it, straight through ioredis (see
@@ -47,6 +37,8 @@ export class RedisMemoStore implements MemoStore {
     namespace: string | undefined,
     private readonly timeoutMs: number,
     private readonly log: RateLimitedLogger,
+    /** For `lock: 'distributed'`, on the same client. */
+    readonly locks?: DistributedLocks,
   ) {
     const { client } = connection;
     this.markBase = `{${namespace ? `${namespace}:` : ''}__marks}:`;
@@ -157,8 +149,7 @@ export class RedisMemoStore implements MemoStore {
   }
 
   private assertConnected(): void {
-    const { status } = this.connection.client;
-    if (DOWN.has(status)) throw new RedisUnavailableError(status);
+    assertConnected(this.connection.client);
   }
 }
 
