@@ -67,11 +67,19 @@ if (only.length === 0) {
     renderChart(chart, machine[1]!.replace('- Machine: ', '') + ' · ' + machine[0]!.replace('- Date: ', '')),
   );
   updateReadme(
-    `${machine.join('\n')}\n\n![Benchmarks](bench/results/chart.svg)\n\n${goalList}\n\nAll tables: [bench/results/latest.md](bench/results/latest.md).`,
+    `${machine.join('\n')}\n\n![Benchmarks](bench/results/chart.svg)\n\n${goalList}\n\n${sections.map(firstTable).join('\n')}\n` +
+      `All tables: [bench/results/latest.md](bench/results/latest.md).`,
   );
   console.log('\nWrote bench/results/latest.md and bench/results/chart.svg');
 }
 process.exit(failed ? 1 : 0);
+
+/** A scenario's heading, first table and the notes under it: the README shows one table per scenario. */
+function firstTable(section: string): string {
+  const tableEnd = section.search(/\|\n\n(?!\|)/);
+  const next = section.indexOf('\n**', tableEnd);
+  return (next === -1 ? section : section.slice(0, next)).replace(/^## /, '#### ').trimEnd() + '\n';
+}
 
 /** Refreshes the README's results block, if the README has one. */
 function updateReadme(block: string): void {

@@ -90,8 +90,14 @@ export const redisHit: Scenario = {
           const label = (name: string) =>
             name.startsWith('async-cache-dedupe')
               ? 'async-cache-dedupe (shares GETs)'
-              : name.split(' (')[0]!.replace(' + entry-codec decode', '');
-          const bars = timings.map((t) => ({ label: label(t.name), value: t.opsPerSec, ours: t.name.startsWith(US) }));
+              : name.includes('tagged')
+                ? `${name.split(' (')[0]} (tagged)`
+                : name.split(' (')[0]!.replace(' + entry-codec decode', '');
+          const bars = timings.map((t) => ({
+            label: label(t.name),
+            value: t.opsPerSec,
+            ours: t.name.startsWith('nestjs-cache-memoize'),
+          }));
           chart.push({
             title: `Redis hit, ${CONCURRENCY} callers, ${payload.name}`,
             unit: 'calls/s',

@@ -1,7 +1,7 @@
 import type { ChartPanel } from './report.js';
 
-const WIDTH = 760;
-const LABEL = 290;
+const WIDTH = 800;
+const LABEL = 330;
 const BAR_AREA = 360;
 const BAR = 18;
 const GAP = 6;
