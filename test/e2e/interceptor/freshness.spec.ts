@@ -1,7 +1,7 @@
-import { jest } from '@jest/globals';
 import { Controller, Get, Param, Query, ServiceUnavailableException, UseInterceptors } from '@nestjs/common';
 import request from 'supertest';
 import { CacheMemoize, CacheMemoizeInterceptor } from '../../../lib/index.js';
+import { useFakeClock } from '../../fixtures/fake-clock.js';
 import { HTTP_MATRIX, type HttpApp, startHttpApp } from '../../fixtures/http/http-app.js';
 import { Runs } from '../../fixtures/http/runs.js';
 
@@ -33,18 +33,6 @@ class PricesController {
 }
 
 /** Only the clock is faked: sockets and timers stay real, so the app still serves. */
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 describe.each(HTTP_MATRIX)(
   'CacheMemoizeInterceptor on %s with a %s cache: ttl and freshness options',
@@ -52,16 +40,17 @@ describe.each(HTTP_MATRIX)(
     let http: HttpApp;
     let controller: PricesController;
     const get = (path: string) => request(http.server).get(path);
-    const later = (ms: number) => jest.setSystemTime(Date.now() + ms);
+    let clock: ReturnType<typeof useFakeClock>;
+    const later = (ms: number) => clock.advance(ms);
 
     beforeEach(async () => {
-      jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });
+      clock = useFakeClock();
       http = await startHttpApp(platform, store, { controllers: [PricesController] });
       controller = http.app.get(PricesController);
     });
     afterEach(async () => {
       await http.close();
-      jest.useRealTimers();
+      clock.restore();
     });
 
     it('runs the handler again once the ttl has passed', async () => {
