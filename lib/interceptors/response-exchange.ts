@@ -71,6 +71,8 @@ export class ResponseExchange {
     if (statusOf(response) !== cached.status) http.status(response, cached.status);
     for (const [name, value] of cached.headers) http.setHeader(response, name, value as string);
     http.setHeader(response, X_CACHE, state);
+    // Shared caches in front (a CDN, a proxy) must key by the same headers we do.
+    if (this.handler.vary.length > 0) http.setHeader(response, 'Vary', this.handler.vary.join(', '));
     if (cached.etag === undefined) return cached.body;
     http.setHeader(response, 'ETag', cached.etag);
     if (!fresh(this.request.headers, { etag: cached.etag })) return cached.body;

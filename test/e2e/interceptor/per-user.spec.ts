@@ -87,6 +87,7 @@ describe.each(HTTP_MATRIX)(
       expect(english.body).toEqual({ greeting: 'hello', run: 2 });
       expect(french.headers['x-cache']).toBe('HIT');
       expect(french.body).toEqual({ greeting: 'bonjour', run: 1 });
+      expect([english.headers.vary, french.headers.vary]).toEqual(['accept-language', 'accept-language']);
     });
 
     it("keys by key(...handlerArgs), the arguments after Nest's pipes, and then caches credentialed requests too", async () => {
