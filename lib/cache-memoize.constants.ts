@@ -13,3 +13,5 @@ export const DEFAULT_MEMORY_MAX = 10_000;
 export const MAX_ENCODED_KEY_LENGTH = 200;
 /** Invalidation marks live at least this long, and longer than any entry they may void. */
 export const MIN_MARK_LIFE_MS = 7 * 86_400_000;
+/** How long a deleted key refuses results of computations that started before the delete. */
+export const TOMBSTONE_LIFE_MS = 5 * 60_000;

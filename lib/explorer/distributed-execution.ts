@@ -40,19 +40,21 @@ export class DistributedExecution {
    * `execute` (run, then store) under the key's lock, or the entry another process stored.
    * A refresh skips the look at the entry on its first try: an entry there is the one to replace.
    */
-  async run(key: string, isRefresh: boolean, execute: () => Promise<Outcome>): Promise<Outcome> {
+  async run(key: string, isRefresh: boolean, stamp: number, execute: () => Promise<Outcome>): Promise<Outcome> {
     const deadline = Date.now() + this.locks.waitMs;
     let recheck = !isRefresh;
+    // A refresh wants a result computed after it was asked for, not the entry it is replacing.
+    const notBefore = isRefresh ? stamp : 0;
     for (;;) {
       const token = randomUUID();
       const turn = await this.takeTurn(key, token, deadline);
       if (turn === Turn.Failed) return execute();
-      if (turn === Turn.Held) return this.hold(key, token, recheck, execute);
+      if (turn === Turn.Held) return this.hold(key, token, recheck, notBefore, execute);
       if (turn === Turn.WaitedTooLong) {
         this.telemetry.lockWaitOver(this.locks.waitMs);
         return execute();
       }
-      const entry = await this.freshEntry(key);
+      const entry = await this.freshEntry(key, notBefore);
       if (entry !== undefined) return entry;
       // Released without a fresh entry: the holder failed or died. Take the lock if still free.
       recheck = true;
@@ -71,12 +73,18 @@ export class DistributedExecution {
   }
 
   /** Holding the lock: extends it while the method runs, and releases it once the result is stored. */
-  private async hold(key: string, token: string, recheck: boolean, execute: () => Promise<Outcome>): Promise<Outcome> {
+  private async hold(
+    key: string,
+    token: string,
+    recheck: boolean,
+    notBefore: number,
+    execute: () => Promise<Outcome>,
+  ): Promise<Outcome> {
     const renewal = setInterval(() => this.extend(key, token, renewal), this.locks.ttlMs / 3);
     renewal.unref();
     try {
       // Another process may have stored the entry between our read and our lock.
-      const entry = recheck ? await this.freshEntry(key) : undefined;
+      const entry = recheck ? await this.freshEntry(key, notBefore) : undefined;
       return entry ?? (await execute());
     } finally {
       clearInterval(renewal);
@@ -107,11 +115,11 @@ export class DistributedExecution {
     }
   }
 
-  /** The entry under `key` if it is fresh; a store failure reads as none. */
-  private async freshEntry(key: string): Promise<StoredEntry | undefined> {
+  /** The entry under `key` if it is fresh and computed at or after `notBefore`; a store failure reads as none. */
+  private async freshEntry(key: string, notBefore: number): Promise<StoredEntry | undefined> {
     try {
       const entry = await this.config.store.get(key, this.config.scope);
-      return entry !== undefined && entry.freshUntil > Date.now() ? entry : undefined;
+      return entry !== undefined && entry.freshUntil > Date.now() && entry.created >= notBefore ? entry : undefined;
     } catch (error) {
       this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
       return undefined;

@@ -97,6 +97,7 @@ export class MemoizedMethod {
 
   async invalidate(args: unknown[]): Promise<void> {
     const key = this.keyFor(args);
+    this.executions.forget(key);
     await this.config.store.delete(key);
     this.telemetry.emit('invalidate', key);
   }

@@ -43,6 +43,11 @@ export class MethodExecutions {
     return this.track(key, this.execute(instance, args, key, compute, true));
   }
 
+  /** Callers arriving from now on start a new execution; the running one can no longer store its result. */
+  forget(key: string): void {
+    this.flights.delete(key);
+  }
+
   isRunning(key: string): boolean {
     return this.flights.has(key);
   }
@@ -72,7 +77,7 @@ export class MethodExecutions {
     // Without a stamp the store is failing: the lock would fail too, so the method just runs.
     const outcome =
       this.distributed !== undefined && stamp !== undefined
-        ? await this.distributed.run(key, isRefresh, () =>
+        ? await this.distributed.run(key, isRefresh, stamp, () =>
             this.runAndSave(instance, args, key, compute, isRefresh, stamp),
           )
         : await this.runAndSave(instance, args, key, compute, isRefresh, stamp);
@@ -108,7 +113,7 @@ export class MethodExecutions {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      if (entry !== undefined) await this.config.store.set(key, entry);
+      if (entry !== undefined) await this.config.store.set(key, entry, this.config.scope);
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));

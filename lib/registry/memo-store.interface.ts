@@ -8,6 +8,8 @@ export const enum ResultKind {
   Observable = 1,
   /** An Observable that completed without a value. */
   EmptyObservable = 2,
+  /** No value: the key was deleted, and older computations must not store theirs. */
+  Tombstone = 3,
 }
 
 /** One memoized result, as the stores keep it. */
@@ -46,7 +48,9 @@ export interface MemoStore {
   get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined>;
   /** The stamp to put in `created` for a miss starting now. */
   stamp(): number | Promise<number>;
-  set(key: string, entry: StoredEntry): void | Promise<void>;
+  /** Stores `entry`, unless the store holds one computed later (where it can tell). */
+  set(key: string, entry: StoredEntry, scope: EntryScope): void | Promise<void>;
+  /** Drops the entry, and where the store can, keeps older computations from storing theirs for a while. */
   delete(key: string): void | Promise<void>;
   /** Voids every entry carrying one of `marks` (tags as `tag:x`, prefixes as `prefix:x`, all as `*`). */
   invalidate(marks: readonly string[]): void | Promise<void>;

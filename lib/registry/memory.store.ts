@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { EntryScope, MemoStore, StoredEntry } from './memo-store.interface.js';
+import { TOMBSTONE_LIFE_MS } from '../cache-memoize.constants.js';
+import { type EntryScope, type MemoStore, ResultKind, type StoredEntry, tagMark } from './memo-store.interface.js';
 
 interface Mark {
   stamp: number;
@@ -11,14 +12,18 @@ const PRUNE_FLOOR = 1_024;
 /**
  * The default alias: a bounded LRU in this process. Entries are kept as objects, never
  * encoded, and read synchronously: the memoizer's hit path costs one Map lookup and a
- * clock read. Invalidations bump a counter; an entry is void when a mark it carries was
- * bumped at or after the stamp it was created with, so a tag or prefix costs one write
- * to invalidate, whatever the number of entries.
+ * clock read. Stamps and invalidation marks come from one counter, so they are never
+ * equal: an entry is void when a mark it is checked against was set after its computation
+ * started, and a tag or prefix costs one write to invalidate, whatever the number of
+ * entries. A write never replaces an entry (or a deleted key's tombstone) computed later.
  */
 export class MemoryMemoStore implements MemoStore {
   /** Shared with the alias's cache-manager `Cache`, so both count against `max`. */
   readonly lru: LRUCache<string, object | string>;
-  private clock = 0;
+  /** Hands out every stamp and mark. */
+  private sequence = 0;
+  /** The mark set last: an entry created after it cannot be void, and is not checked. */
+  private lastMark = 0;
   private readonly marks = new Map<string, Mark>();
   private longestLife = 0;
   private pruneAt = PRUNE_FLOOR;
@@ -33,29 +38,37 @@ export class MemoryMemoStore implements MemoStore {
   get(key: string, scope: EntryScope, now = Date.now()): StoredEntry | undefined {
     const entry = this.lru.get(key) as StoredEntry | undefined;
     if (entry === undefined) return undefined;
-    if (entry.staleUntil <= now || (entry.created <= this.clock && this.isVoided(entry, scope))) {
+    if (entry.staleUntil <= now || (entry.created < this.lastMark && this.isVoided(entry, scope))) {
       this.lru.delete(key);
       return undefined;
     }
-    return entry;
+    return entry.kind === ResultKind.Tombstone ? undefined : entry;
   }
 
   stamp(): number {
-    return this.clock + 1;
+    return ++this.sequence;
   }
 
-  set(key: string, entry: StoredEntry): void {
+  /** Unless a later computation (or a delete) got there first, or the entry was voided while it was computed. */
+  set(key: string, entry: StoredEntry, scope: EntryScope): void {
+    const existing = this.lru.peek(key) as StoredEntry | undefined;
+    if (existing !== undefined && existing.created > entry.created) return;
+    if (entry.created < this.lastMark && this.isVoided(entry, scope)) return;
     const life = entry.staleUntil - Date.now();
     if (life > this.longestLife) this.longestLife = life;
     this.lru.set(key, entry);
   }
 
+  /** Leaves a tombstone for a while, so a computation that started before cannot store its result. */
   delete(key: string): void {
-    this.lru.delete(key);
+    const until = Date.now() + TOMBSTONE_LIFE_MS;
+    const created = ++this.sequence;
+    this.lru.set(key, { value: undefined, kind: ResultKind.Tombstone, created, freshUntil: until, staleUntil: until });
   }
 
   invalidate(marks: readonly string[]): void {
-    const mark = { stamp: ++this.clock, at: Date.now() };
+    const mark = { stamp: ++this.sequence, at: Date.now() };
+    this.lastMark = mark.stamp;
     for (const name of marks) this.marks.set(name, mark);
     if (this.marks.size > this.pruneAt) this.prune();
   }
@@ -67,11 +80,11 @@ export class MemoryMemoStore implements MemoStore {
 
   private isVoided(entry: StoredEntry, scope: EntryScope): boolean {
     for (const name of scope.marks) {
-      if ((this.marks.get(name)?.stamp ?? 0) >= entry.created) return true;
+      if ((this.marks.get(name)?.stamp ?? 0) > entry.created) return true;
     }
     if (entry.tags) {
       for (const tag of entry.tags) {
-        if ((this.marks.get(`tag:${tag}`)?.stamp ?? 0) >= entry.created) return true;
+        if ((this.marks.get(tagMark(tag))?.stamp ?? 0) > entry.created) return true;
       }
     }
     return false;

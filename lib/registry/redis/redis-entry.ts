@@ -16,10 +16,15 @@ export const redisEntry = {
     return Buffer.concat([Buffer.from(`${HEADER}${entry.created}|${tags}\n`), entryCodec.pack(entry)]);
   },
 
-  /** `undefined` for a missing or foreign value; throws on a damaged one. */
+  /** A header with no value: what a deleted key holds while older computations may still try to write. */
+  tombstone(created: number): Buffer {
+    return Buffer.from(`${HEADER}${created}|\n`);
+  },
+
+  /** `undefined` for a missing or foreign value or a tombstone; throws on a damaged one. */
   decode(data: Buffer | null): StoredEntry | undefined {
     if (data === null || data.toString('latin1', 0, HEADER.length) !== HEADER) return undefined;
     const end = data.indexOf(NEWLINE);
-    return end < 0 ? undefined : entryCodec.unpack<StoredEntry>(data.subarray(end + 1));
+    return end < 0 || end === data.length - 1 ? undefined : entryCodec.unpack<StoredEntry>(data.subarray(end + 1));
   },
 };

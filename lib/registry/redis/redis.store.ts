@@ -1,4 +1,4 @@
-import { MIN_MARK_LIFE_MS } from '../../cache-memoize.constants.js';
+import { MIN_MARK_LIFE_MS, TOMBSTONE_LIFE_MS } from '../../cache-memoize.constants.js';
 import { Messages } from '../../cache-memoize.messages.js';
 import type { RateLimitedLogger } from '../../utils/rate-limited-logger.js';
 import { withTimeout } from '../../utils/with-timeout.js';
@@ -70,9 +70,15 @@ export class RedisMemoStore implements MemoStore {
     await withTimeout(this.scripts.cacheMemoizeWrite(key, String(entry.created), encoded, life), this.timeoutMs);
   }
 
+  /** A tombstone for a while, stamped now: a computation that started before cannot store its result. */
   async delete(key: string): Promise<void> {
+    const created = await this.stamp();
     this.assertConnected();
-    await withTimeout(this.connection.client.del(key), this.timeoutMs);
+    const tombstone = redisEntry.tombstone(created);
+    await withTimeout(
+      this.scripts.cacheMemoizeWrite(key, String(created), tombstone, TOMBSTONE_LIFE_MS),
+      this.timeoutMs,
+    );
   }
 
   /** One script on the marks' node, so every process sees the marks before this resolves. */
