@@ -72,4 +72,22 @@ export const Messages = {
   callbackFailed: (name: string) => `${name}: a cache callback threw`,
   hardTimeout: (owner: string, ms: number, key: string) =>
     `${owner} did not finish within its hardTimeout of ${ms}ms (key ${key}). Raise hardTimeout, or add staleIfError to serve the last value meanwhile.`,
+  timerTooLong: (value: unknown, where: string) =>
+    `${where} is ${JSON.stringify(value)}, longer than Node's timers can wait (about 24.8 days): give a shorter duration.`,
+  notAFunction: (owner: string, option: string) => `${owner} gives ${option} that is not a function: pass a function.`,
+  invalidTags: (owner: string) =>
+    `${owner} gives tags that are neither a list of non-empty strings nor a function of the call: e.g. tags: ['books'].`,
+  invalidLock: (owner: string, lock: unknown) =>
+    `${owner} gives lock ${JSON.stringify(lock)}: use 'process' (the default), 'distributed' or false.`,
+  invalidComputedTags: (owner: string) =>
+    `the tags function of ${owner} returned something other than a list of non-empty strings; the result was returned but not cached`,
+  sameClassName: (owner: string) =>
+    `Two different classes both make the default prefix of ${owner}, so they would share entries. ` +
+    `Rename one, or give its methods a prefix of their own with @CacheMemoizeConfig({ prefix }) or @CacheMemoize({ prefix }).`,
+  conflictingFeatureDefaults: (owner: string) =>
+    `${owner} is provided by two modules with different CacheMemoizeModule.forFeature() defaults, but a class has one memoizer per method. ` +
+    `Give the class its defaults with @CacheMemoizeConfig, or provide it from one module.`,
+  invalidStoreErrorMode: (value: unknown) =>
+    `forRoot({ onStoreError }) is ${JSON.stringify(value)}: use 'bypass' (the default) or 'throw'.`,
+  onEventNotAFunction: () => `forRoot({ onEvent }) must be a function receiving each CacheMemoizeEvent.`,
 };

@@ -3,7 +3,7 @@ import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
 import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
-import { parseDuration } from './utils/duration.js';
+import { parseDuration, parseTimerDuration } from './utils/duration.js';
 
 /**
  * The root options with every default applied and every duration parsed: the one place
@@ -29,8 +29,17 @@ export class CacheMemoizeSettings {
     }
     this.namespace = options.namespace || undefined;
     this.ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })');
-    this.storeTimeoutMs = parseDuration(options.storeTimeout ?? DEFAULT_STORE_TIMEOUT, 'forRoot({ storeTimeout })');
-    this.throwOnStoreError = options.onStoreError === 'throw';
-    this.onEvent = options.onEvent;
+    this.storeTimeoutMs = parseTimerDuration(
+      options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
+      'forRoot({ storeTimeout })',
+    )!;
+    const { onStoreError, onEvent } = options;
+    if (onStoreError !== undefined && onStoreError !== 'bypass' && onStoreError !== 'throw') {
+      throw new CacheConfigError(Messages.invalidStoreErrorMode(onStoreError));
+    }
+    if (onEvent !== undefined && typeof onEvent !== 'function')
+      throw new CacheConfigError(Messages.onEventNotAFunction());
+    this.throwOnStoreError = onStoreError === 'throw';
+    this.onEvent = onEvent;
   }
 }

@@ -2,6 +2,8 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
+import { Messages } from '../cache-memoize.messages.js';
+import { CacheConfigError } from '../errors.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
@@ -16,6 +18,8 @@ import { MemoizedMethodRegistry } from './memoized-method.registry.js';
  */
 @Injectable()
 export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
+  /** The forFeature defaults each memoizer was made with: one class provided by two modules must agree. */
+  private readonly defaultsOf = new WeakMap<MemoizedMethod, MemoizeDefaults | undefined>();
   private readonly classBindings: Array<{ binding: MemoizeBinding; type: Function; memoized: MemoizedMethod }> = [];
 
   constructor(
@@ -47,9 +51,13 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     for (const methodName of this.scanner.getAllMethodNames(type.prototype)) {
       const metadata = this.accessor.getMethodMetadata(type.prototype[methodName]);
       if (!metadata) continue;
+      const moduleDefaults = featureDefaultsOf(wrapper);
       let memoized = this.methods.get(type, methodName);
       if (!memoized) {
-        memoized = this.factory.create({ type, methodName, moduleDefaults: featureDefaultsOf(wrapper) }, metadata);
+        memoized = this.factory.create({ type, methodName, moduleDefaults }, metadata);
+        this.defaultsOf.set(memoized, moduleDefaults);
+      } else if (this.defaultsOf.get(memoized) !== moduleDefaults) {
+        throw new CacheConfigError(Messages.conflictingFeatureDefaults(memoized.config.owner));
       }
       this.methods.add(type, methodName, memoized, instance);
       if (!instance || !this.attach(instance, metadata.binding.slot, memoized)) {

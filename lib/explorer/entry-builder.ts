@@ -4,6 +4,7 @@ import type { MemoizeContext } from '../interfaces/memoize-options.interface.js'
 import type { StoredEntry } from '../registry/memo-store.interface.js';
 import { toMilliseconds } from '../utils/duration.js';
 import type { MethodConfig } from './method-config.js';
+import { isTagList } from './option-shapes.js';
 import type { Outcome } from './run-original.js';
 
 export const deepCopy = rfdc();
@@ -33,6 +34,12 @@ export function buildEntry(
     freshUntil: now + ttl,
     staleUntil: now + ttl + config.staleIfErrorMs,
     refreshAt: config.refreshAfterMs === undefined ? undefined : now + config.refreshAfterMs,
-    tags: typeof config.tags === 'function' ? config.tags(ctx!) : config.tags,
+    tags: typeof config.tags === 'function' ? computedTags(config, ctx!) : config.tags,
   };
+}
+
+function computedTags(config: MethodConfig, ctx: MemoizeContext): readonly string[] {
+  const tags = (config.tags as (ctx: MemoizeContext) => unknown)(ctx);
+  if (!isTagList(tags)) throw new TypeError(Messages.invalidComputedTags(config.owner));
+  return tags;
 }

@@ -8,11 +8,12 @@ import type { MemoizeDefaults, MemoizeOptions } from '../interfaces/memoize-opti
 import { KeyBuilder } from '../keys/key-builder.js';
 import { CacheRegistry } from '../registry/cache.registry.js';
 import { scopeOf } from '../registry/memo-store.interface.js';
-import { parseDuration, parseOptionalDuration } from '../utils/duration.js';
+import { parseDuration, parseOptionalDuration, parseTimerDuration } from '../utils/duration.js';
 import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
 import { MemoizedMethod } from './memoized-method.js';
 import type { MethodConfig, ReturnMode } from './method-config.js';
+import { assertOptionShapes } from './option-shapes.js';
 
 /** Where a method is declared, and whether it is a controller handler. */
 export interface MethodSite {
@@ -31,6 +32,8 @@ export interface MethodSite {
 @Injectable()
 export class MemoizedMethodFactory {
   private readonly log = new RateLimitedLogger();
+  /** Which class each default prefix belongs to: two classes of one name must not share entries. */
+  private readonly prefixOwners = new Map<string, Function>();
 
   constructor(
     private readonly settings: CacheMemoizeSettings,
@@ -55,6 +58,7 @@ export class MemoizedMethodFactory {
     const pick = <K extends keyof MemoizeDefaults>(name: K): MemoizeDefaults[K] =>
       options[name] ?? classDefaults[name] ?? moduleDefaults[name];
     const at = (option: string) => `${owner} (${option})`;
+    assertOptionShapes(options, owner);
 
     const alias = this.registry.alias(pick('cache'), owner);
     const ttlOption = pick('ttl');
@@ -66,12 +70,13 @@ export class MemoizedMethodFactory {
           : (alias.ttlMs ?? this.settings.ttlMs);
     const refreshAfterMs = parseOptionalDuration(pick('refreshAfter'), at('refreshAfter'));
     const staleIfErrorMs = parseOptionalDuration(pick('staleIfError'), at('staleIfError')) ?? 0;
-    const timeoutMs = parseOptionalDuration(options.timeout, at('timeout'));
-    const hardTimeoutMs = parseOptionalDuration(options.hardTimeout, at('hardTimeout'));
+    const timeoutMs = parseTimerDuration(options.timeout, at('timeout'));
+    const hardTimeoutMs = parseTimerDuration(options.hardTimeout, at('hardTimeout'));
     const lock = pick('lock') ?? 'process';
     const prefix = this.prefixOf(options, classDefaults, moduleDefaults, className, methodName);
 
     if (prefix === '') throw new CacheConfigError(Messages.invalidPrefix(owner));
+    if (options.prefix === undefined) this.claimPrefix(prefix, type, owner);
     if (refreshAfterMs !== undefined && typeof ttl === 'number' && refreshAfterMs >= ttl) {
       throw new CacheConfigError(Messages.refreshAfterNotShorter(owner));
     }
@@ -108,6 +113,12 @@ export class MemoizedMethodFactory {
       throwOnStoreError: this.settings.throwOnStoreError,
       onEvent: this.settings.onEvent,
     };
+  }
+
+  private claimPrefix(prefix: string, type: Function, owner: string): void {
+    const claimed = this.prefixOwners.get(prefix);
+    if (claimed !== undefined && claimed !== type) throw new CacheConfigError(Messages.sameClassName(owner));
+    this.prefixOwners.set(prefix, type);
   }
 
   /** A method's own prefix is used as given; a class or module prefix is a prefix for the method names. */

@@ -77,6 +77,11 @@ function encodeObject(value: object, ancestors: object[]): string {
     return `${value.constructor.name}(${bytes.toString('base64')})`;
   }
   if (value instanceof RegExp) return `RegExp(${JSON.stringify(value.source)},${value.flags})`;
+  if (value instanceof ArrayBuffer) return `ArrayBuffer(${Buffer.from(value).toString('base64')})`;
+  if (value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt) {
+    return `${proto.constructor.name}(${encode(value.valueOf(), ancestors)})`;
+  }
+  if (value instanceof URLSearchParams) return `URLSearchParams(${JSON.stringify(value.toString())})`;
   ancestors.push(value);
   try {
     if (Array.isArray(value)) return `[${encodeItems(value, ancestors)}]`;
@@ -95,7 +100,14 @@ function encodeObject(value: object, ancestors: object[]): string {
     if (className && typeof toJSON === 'function') {
       return `${className}(${encodeAt(toJSON.call(value), ancestors, () => '.toJSON()')})`;
     }
-    return `${className}{${encodeFields(value as Record<string, unknown>, ancestors)}}`;
+    if (value instanceof Error) {
+      const fields = encodeFields(value as unknown as Record<string, unknown>, ancestors);
+      return `${className}(${JSON.stringify(value.message)}){${fields}}`;
+    }
+    const fields = encodeFields(value as Record<string, unknown>, ancestors);
+    // A built-in object keeps its data in internal slots (a Promise, a WeakMap...): no fields to key it by.
+    if (fields === '' && isBuiltIn(proto.constructor)) throw new UnencodableValueError(`a ${className}`);
+    return `${className}{${fields}}`;
   } finally {
     ancestors.pop();
   }
@@ -154,4 +166,11 @@ function quoted(name: string): string {
     quotedNames.set(name, quote);
   }
   return quote;
+}
+
+function isBuiltIn(constructor: unknown): boolean {
+  return (
+    typeof constructor === 'function' &&
+    /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(constructor))
+  );
 }

@@ -33,3 +33,13 @@ export function parseDuration(value: Duration, where: string): number {
 export function parseOptionalDuration(value: Duration | undefined, where: string): number | undefined {
   return value === undefined ? undefined : parseDuration(value, where);
 }
+
+/** The longest delay Node's timers keep; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Like parseOptionalDuration, for a duration a timer waits for: at most about 24.8 days. */
+export function parseTimerDuration(value: Duration | undefined, where: string): number | undefined {
+  const ms = parseOptionalDuration(value, where);
+  if (ms !== undefined && ms > MAX_TIMER_MS) throw new CacheConfigError(Messages.timerTooLong(value!, where));
+  return ms;
+}

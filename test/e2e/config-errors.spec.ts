@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   CacheConfigError,
@@ -47,6 +47,67 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
     expect(error.message).toMatch(message);
   });
 
+  it.each([
+    [{ onStoreError: 'throws' }, /forRoot\(\{ onStoreError \}\) is "throws": use 'bypass'/],
+    [{ onEvent: 'log' }, /forRoot\(\{ onEvent \}\) must be a function/],
+    [{ storeTimeout: '30d' }, /forRoot\(\{ storeTimeout \}\) is "30d", longer than Node's timers/],
+  ])('a bad forRoot option %p', async (root, message) => {
+    const error = await bootstrapWith([], root as unknown as CacheMemoizeModuleOptions);
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(message);
+  });
+
+  it('two classes of one name, which would share entries', async () => {
+    const first = (() => {
+      @Injectable()
+      class Items {
+        @CacheMemoize('1m')
+        async list(): Promise<string> {
+          return 'catalog';
+        }
+      }
+      return Items;
+    })();
+    const second = (() => {
+      @Injectable()
+      class Items {
+        @CacheMemoize('1m')
+        async list(): Promise<string> {
+          return 'orders';
+        }
+      }
+      return Items;
+    })();
+    const error = await bootstrapWith([first, second], {});
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(/Two different classes both make the default prefix of Items\.list/);
+  });
+
+  it('one class provided by two modules with different forFeature defaults', async () => {
+    @Injectable()
+    class Repo {
+      @CacheMemoize()
+      async find(): Promise<number> {
+        return 1;
+      }
+    }
+    @Module({ imports: [CacheMemoizeModule.forFeature({ ttl: '1m' })], providers: [Repo] })
+    class ModuleA {}
+    @Module({ imports: [CacheMemoizeModule.forFeature({ ttl: '2m' })], providers: [Repo] })
+    class ModuleB {}
+    const error = await Test.createTestingModule({ imports: [CacheMemoizeModule.forRoot(), ModuleA, ModuleB] })
+      .compile()
+      .then((moduleRef) => moduleRef.createNestApplication({ logger: false }).init())
+      .then(
+        () => new Error('bootstrap succeeded'),
+        (failure: Error) => failure,
+      );
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(
+      /Repo\.find is provided by two modules with different CacheMemoizeModule\.forFeature\(\) defaults/,
+    );
+  });
+
   it('a bad duration in forRoot, naming the option', async () => {
     const error = await bootstrapWith([], { storeTimeout: 'soon' });
     expect(error).toBeInstanceOf(CacheConfigError);
@@ -84,6 +145,12 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
     [{ lock: 'distributed' as const }, /lock: 'distributed', but cache 'default' is not a Redis alias/],
     [{ vary: ['accept-language'] }, /Reports\.daily sets vary, which only applies to controller handlers/],
     [{ prefix: '' }, /Reports\.daily has an empty prefix/],
+    [{ tags: 'books' }, /Reports\.daily gives tags that are neither a list of non-empty strings nor a function/],
+    [{ tags: ['books', ''] }, /gives tags that are neither/],
+    [{ lock: 'distribute' }, /Reports\.daily gives lock "distribute": use 'process'/],
+    [{ key: 'id' }, /Reports\.daily gives key that is not a function/],
+    [{ skip: true }, /Reports\.daily gives skip that is not a function/],
+    [{ hardTimeout: '30d' }, /Reports\.daily \(hardTimeout\) is "30d", longer than Node's timers can wait/],
   ])('conflicting options %p', async (options, message) => {
     const error = await bootstrapError(options as MemoizeOptions);
     expect(error).toBeInstanceOf(CacheConfigError);

@@ -8,18 +8,47 @@ import { dropNamespace, provideRedis, uniqueNamespace } from '../support/redis-h
 const redis = await provideRedis();
 afterAll(() => redis?.release());
 
+/** Holds the next query open after it has read its row, so the test can change the row meanwhile. */
+class Gate {
+  private holdNext = false;
+  private release = () => {};
+  private arrive = () => {};
+  private reached: Promise<void> = Promise.resolve();
+
+  close(): void {
+    this.holdNext = true;
+    this.reached = new Promise((resolve) => (this.arrive = resolve));
+  }
+
+  /** Resolves once the held query has read its row and waits. */
+  whenReached(): Promise<void> {
+    return this.reached;
+  }
+
+  /** Where a query waits if it is the one held; any other passes at once. */
+  async pass(): Promise<void> {
+    if (!this.holdNext) return;
+    this.holdNext = false;
+    const open = new Promise<void>((resolve) => (this.release = resolve));
+    this.arrive();
+    await open;
+  }
+
+  openUp(): void {
+    this.release();
+  }
+}
+
 @Injectable()
 class Accounts {
   version = 1;
-  delayMs = 0;
-  runs = 0;
+  readonly gate = new Gate();
 
-  /** Reads the data first, then takes its time: a slow query that saw the old row. */
+  /** Reads the data first, then waits at the gate: a slow query that saw the old row. */
   @CacheMemoize('1h')
   async balance(id: number): Promise<number> {
-    this.runs++;
     const version = this.version;
-    await sleep(this.delayMs);
+    await this.gate.pass();
     return version;
   }
 }
@@ -27,12 +56,12 @@ class Accounts {
 @Injectable()
 class LockedAccounts {
   version = 1;
-  delayMs = 0;
+  readonly gate = new Gate();
 
   @CacheMemoize({ ttl: '1h', lock: 'distributed' })
   async balance(id: number): Promise<number> {
     const version = this.version;
-    await sleep(this.delayMs);
+    await this.gate.pass();
     return version;
   }
 }
@@ -63,24 +92,24 @@ describe.each(stores)('a computation that started before an invalidate() or refr
   });
 
   it('cannot store its old result after invalidate(), and later calls do not join it', async () => {
-    accounts.delayMs = 100;
+    accounts.gate.close();
     const running = accounts.balance(1);
-    await sleep(10);
+    await accounts.gate.whenReached();
     accounts.version = 2;
-    accounts.delayMs = 0;
     await invalidation.invalidate(Accounts, 'balance', 1);
+    accounts.gate.openUp();
     expect(await accounts.balance(1)).toBe(2);
     expect(await running).toBe(1);
     expect(await accounts.balance(1)).toBe(2);
   });
 
   it('cannot overwrite what refresh() stored', async () => {
-    accounts.delayMs = 100;
+    accounts.gate.close();
     const running = accounts.balance(7);
-    await sleep(10);
+    await accounts.gate.whenReached();
     accounts.version = 2;
-    accounts.delayMs = 0;
     expect(await invalidation.refresh(Accounts, 'balance', 7)).toBe(2);
+    accounts.gate.openUp();
     expect(await running).toBe(1);
     expect(await accounts.balance(7)).toBe(2);
   });
@@ -88,12 +117,14 @@ describe.each(stores)('a computation that started before an invalidate() or refr
   if (store === 'redis') {
     it('does not stand in for a refresh() with lock: distributed', async () => {
       const locked = app.get(LockedAccounts);
-      locked.delayMs = 150;
+      locked.gate.close();
       const running = locked.balance(1);
-      await sleep(20);
+      await locked.gate.whenReached();
       locked.version = 2;
-      locked.delayMs = 0;
-      expect(await invalidation.refresh(LockedAccounts, 'balance', 1)).toBe(2);
+      const refreshed = invalidation.refresh(LockedAccounts, 'balance', 1);
+      await sleep(50); // the refresh is waiting for the running query's lock
+      locked.gate.openUp();
+      expect(await refreshed).toBe(2);
       await running;
       expect(await locked.balance(1)).toBe(2);
     });

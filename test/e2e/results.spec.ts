@@ -41,6 +41,11 @@ class Results {
     return `sent to ${user}`;
   }
 
+  @CacheMemoize({ ttl: '1m', tags: () => 'not-a-list' as unknown as string[] })
+  async badlyTagged(): Promise<number> {
+    return ++this.calls;
+  }
+
   @CacheMemoize({ ttl: ({ result }) => (result as { maxAge: string }).maxAge })
   async fetchWithMaxAge(maxAge: string): Promise<{ maxAge: string; n: number }> {
     return { maxAge, n: ++this.calls };
@@ -93,6 +98,11 @@ describe('results', () => {
     second.tags.push('c');
     expect(await results.settings()).toEqual({ theme: 'dark', tags: ['a'] });
     expect(results.calls).toBe(1);
+  });
+
+  it('returns but does not cache a result whose tags function returns something else than a list', async () => {
+    expect(await results.badlyTagged()).toBe(1);
+    expect(await results.badlyTagged()).toBe(2);
   });
 
   describe('with a fake clock', () => {

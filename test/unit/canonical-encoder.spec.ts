@@ -101,4 +101,24 @@ describe('the canonical key encoder', () => {
     const shared = { a: 1 };
     expect(encodeValue([shared, shared])).toBe('[{"a":1},{"a":1}]');
   });
+
+  it('keys built-in objects by their data, not as empty objects', () => {
+    const pairs: Array<[unknown, unknown]> = [
+      [new Uint8Array([1]).buffer, new Uint8Array([2]).buffer],
+      [new URLSearchParams('a=1'), new URLSearchParams('a=2')],
+      [Object(1), Object(2)],
+      [Object('a'), Object('b')],
+      [new Error('a'), new Error('b')],
+    ];
+    for (const [a, b] of pairs) expect(encodeValue(a)).not.toBe(encodeValue(b));
+    expect(encodeValue(Object(1))).not.toBe(encodeValue(1));
+    expect(encodeValue(new URLSearchParams('a=1'))).toBe(encodeValue(new URLSearchParams('a=1')));
+  });
+
+  it('refuses a built-in object whose data it cannot see, like a Promise', () => {
+    expect(failure({ pending: Promise.resolve(1) })).toMatchObject({ what: 'a Promise', path: '$.pending' });
+    expect(failure(new WeakMap())).toMatchObject({ what: 'a WeakMap' });
+    class Empty {}
+    expect(encodeValue(new Empty())).toBe('Empty{}');
+  });
 });
