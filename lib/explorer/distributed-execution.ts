@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Messages } from '../cache-memoize.messages.js';
 import type { DistributedLocks } from '../registry/distributed-locks.interface.js';
 import type { StoredEntry } from '../registry/memo-store.interface.js';
-import type { MethodConfig } from './method-config.js';
+import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
 import type { Outcome } from './run-original.js';
 
@@ -37,24 +37,25 @@ export class DistributedExecution {
   ) {}
 
   /**
-   * `execute` (run, then store) under the key's lock, or the entry another process stored.
-   * A refresh skips the look at the entry on its first try: an entry there is the one to replace.
+   * `execute` (run, then store) under the key's lock, or the entry another process stored:
+   * for a miss any fresh entry, for a refresh only one computed after it was asked for, and
+   * for a due entry one that is no longer due (another process refreshed it first).
    */
-  async run(key: string, isRefresh: boolean, stamp: number, execute: () => Promise<Outcome>): Promise<Outcome> {
+  async run(key: string, reason: RunReason, stamp: number, execute: () => Promise<Outcome>): Promise<Outcome> {
     const deadline = Date.now() + this.locks.waitMs;
-    let recheck = !isRefresh;
-    // A refresh wants a result computed after it was asked for, not the entry it is replacing.
-    const notBefore = isRefresh ? stamp : 0;
+    const accepts = acceptance(reason, stamp);
+    // A refresh skips the look at the entry on its first try: an entry there is the one to replace.
+    let recheck = reason !== 'refresh';
     for (;;) {
       const token = randomUUID();
       const turn = await this.takeTurn(key, token, deadline);
       if (turn === Turn.Failed) return execute();
-      if (turn === Turn.Held) return this.hold(key, token, recheck, notBefore, execute);
+      if (turn === Turn.Held) return this.hold(key, token, recheck, accepts, execute);
       if (turn === Turn.WaitedTooLong) {
         this.telemetry.lockWaitOver(this.locks.waitMs);
         return execute();
       }
-      const entry = await this.freshEntry(key, notBefore);
+      const entry = await this.storedEntry(key, accepts);
       if (entry !== undefined) return entry;
       // Released without a fresh entry: the holder failed or died. Take the lock if still free.
       recheck = true;
@@ -77,14 +78,14 @@ export class DistributedExecution {
     key: string,
     token: string,
     recheck: boolean,
-    notBefore: number,
+    accepts: (entry: StoredEntry) => boolean,
     execute: () => Promise<Outcome>,
   ): Promise<Outcome> {
     const renewal = setInterval(() => this.extend(key, token, renewal), this.locks.ttlMs / 3);
     renewal.unref();
     try {
       // Another process may have stored the entry between our read and our lock.
-      const entry = recheck ? await this.freshEntry(key, notBefore) : undefined;
+      const entry = recheck ? await this.storedEntry(key, accepts) : undefined;
       return entry ?? (await execute());
     } finally {
       clearInterval(renewal);
@@ -115,11 +116,11 @@ export class DistributedExecution {
     }
   }
 
-  /** The entry under `key` if it is fresh and computed at or after `notBefore`; a store failure reads as none. */
-  private async freshEntry(key: string, notBefore: number): Promise<StoredEntry | undefined> {
+  /** The entry under `key` if it is fresh and `accepts` it; a store failure reads as none. */
+  private async storedEntry(key: string, accepts: (entry: StoredEntry) => boolean): Promise<StoredEntry | undefined> {
     try {
       const entry = await this.config.store.get(key, this.config.scope);
-      return entry !== undefined && entry.freshUntil > Date.now() && entry.created >= notBefore ? entry : undefined;
+      return entry !== undefined && entry.freshUntil > Date.now() && accepts(entry) ? entry : undefined;
     } catch (error) {
       this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
       return undefined;
@@ -133,4 +134,11 @@ export class DistributedExecution {
   ) {
     this.telemetry.reportStoreError(error, key, message);
   }
+}
+
+/** Which stored entry makes running the method unnecessary. */
+function acceptance(reason: RunReason, stamp: number): (entry: StoredEntry) => boolean {
+  if (reason === 'refresh') return (entry) => entry.created >= stamp;
+  if (reason === 'due') return (entry) => entry.refreshAt === undefined || entry.refreshAt > Date.now();
+  return () => true;
 }

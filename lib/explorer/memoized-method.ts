@@ -86,7 +86,7 @@ export class MemoizedMethod {
   /** Recomputes now, stores and returns the value; concurrent calls join this execution. */
   async refresh(instance: object, args: unknown[]): Promise<unknown> {
     const key = this.keyFor(args);
-    return this.valueOf(await this.executions.start(instance, args, key, undefined));
+    return this.valueOf(await this.executions.start(instance, args, key, undefined, 'refresh'));
   }
 
   /** The fresh cached value, without calling the method. */
@@ -125,7 +125,9 @@ export class MemoizedMethod {
     if (this.config.onHit !== undefined) this.telemetry.callback(this.config.onHit, instance, args, key, entry.value);
     if (this.config.onEvent !== undefined) this.telemetry.emit('hit', key);
     if (entry.refreshAt !== undefined && entry.refreshAt <= now && !this.executions.isRunning(key)) {
-      this.executions.start(instance, args, key, compute).catch((error) => this.telemetry.refreshFailed(error, key));
+      this.executions
+        .start(instance, args, key, compute, 'due')
+        .catch((error) => this.telemetry.refreshFailed(error, key));
     }
     return entry;
   }

@@ -4,6 +4,9 @@ import type { KeyBuilder } from '../keys/key-builder.js';
 import type { EntryScope, MemoStore } from '../registry/memo-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 
+/** Why a method runs: a miss, an explicit `refresh()`, or a hit on an entry due for a refresh. */
+export type RunReason = 'miss' | 'refresh' | 'due';
+
 /** How the method hands out its result, as far as bootstrap can tell. */
 export type ReturnMode = 'promise' | 'observable' | 'unknown';
 

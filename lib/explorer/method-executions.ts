@@ -3,7 +3,7 @@ import { ResultKind } from '../registry/memo-store.interface.js';
 import { EntryEncodeError } from '../serialization/entry-codec.js';
 import { DistributedExecution } from './distributed-execution.js';
 import { buildEntry } from './entry-builder.js';
-import type { MethodConfig } from './method-config.js';
+import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
 import { type Outcome, runOriginal } from './run-original.js';
 
@@ -34,13 +34,19 @@ export class MethodExecutions {
 
   /** The execution running for `key`, or a new one that later callers will join. */
   join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
-    if (this.config.lock === false) return this.execute(instance, args, key, compute, false);
-    return this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, false));
+    if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
+    return this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss'));
   }
 
-  /** A new execution that callers arriving meanwhile join, e.g. a refresh. */
-  start(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
-    return this.track(key, this.execute(instance, args, key, compute, true));
+  /** A new execution, for a refresh, that callers arriving meanwhile join. */
+  start(
+    instance: object,
+    args: unknown[],
+    key: string,
+    compute: Compute | undefined,
+    reason: 'refresh' | 'due',
+  ): Promise<Outcome> {
+    return this.track(key, this.execute(instance, args, key, compute, reason));
   }
 
   /** Callers arriving from now on start a new execution; the running one can no longer store its result. */
@@ -71,13 +77,14 @@ export class MethodExecutions {
     args: unknown[],
     key: string,
     compute: Compute | undefined,
-    isRefresh: boolean,
+    reason: RunReason,
   ): Promise<Outcome> {
     const stamp = await this.stamp(key);
+    const isRefresh = reason !== 'miss';
     // Without a stamp the store is failing: the lock would fail too, so the method just runs.
     const outcome =
       this.distributed !== undefined && stamp !== undefined
-        ? await this.distributed.run(key, isRefresh, stamp, () =>
+        ? await this.distributed.run(key, reason, stamp, () =>
             this.runAndSave(instance, args, key, compute, isRefresh, stamp),
           )
         : await this.runAndSave(instance, args, key, compute, isRefresh, stamp);

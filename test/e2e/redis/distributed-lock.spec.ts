@@ -105,6 +105,23 @@ afterAll(() => redis?.release());
     await sleep(100);
   });
 
+  it('does not refresh again a due entry that the other application refreshed while it waited', async () => {
+    const [a, b] = [await start('a', {}), await start('b', {})];
+    expect(await a.refreshed(5, 0)).toMatchObject({ execution: 1 });
+    await sleep(350); // the entry is now due for a refresh
+    // Hold the key's lock, so that both applications' background refreshes queue up behind it.
+    const entryKey = apps[0].get(InvalidationService).keyFor(LockedBackend, 'refreshed', 5, 0);
+    const lockKey = new RedisLocks(client, namespace, 10_000, 30_000, 1_000).keyOf(entryKey);
+    await client.set(lockKey, 'held-by-the-test', 'PX', 10_000);
+    expect(await a.refreshed(5, 0)).toMatchObject({ execution: 1 });
+    expect(await b.refreshed(5, 0)).toMatchObject({ execution: 1 });
+    await sleep(100);
+    await client.del(lockKey);
+    await waitFor(async () => (await a.refreshed(5, 0)).execution === 2, 'the refreshed entry');
+    await sleep(300); // the other refresh has seen the release and the refreshed entry
+    expect(await a.executions('refreshed', 5)).toBe(2);
+  });
+
   it('recomputes on InvalidationService.refresh even though a fresh entry is there', async () => {
     const a = await start('a', {});
     expect(await a.slow(3, 0)).toMatchObject({ execution: 1 });
