@@ -78,6 +78,8 @@ export class HeldRequest {
 
   /** Drops the held pipeline: the handler never runs for this request. */
   drop(): void {
+    // Released already: its run is the execution other requests share, and it must settle.
+    if (this.call !== undefined && this.release === undefined) return;
     this.release = undefined;
     this.subscription?.unsubscribe();
   }

@@ -25,11 +25,18 @@ export function carriesUnvariedCredentials(headers: IncomingHttpHeaders, vary: r
   return false;
 }
 
+/**
+ * The query's parameters as sent, sorted by name. Nothing is decoded: platforms decode
+ * malformed escapes differently, and two queries a handler can tell apart must never meet.
+ * The sort is stable, so repeated parameters keep their order, which may matter.
+ */
 function sortedQuery(query: string): string {
-  const params = new URLSearchParams(query);
-  // A stable sort by name: repeated parameters keep their order, which may matter.
-  params.sort();
-  return params.toString();
+  const params = query.split('&').filter((param) => param !== '');
+  const name = (param: string) => {
+    const equals = param.indexOf('=');
+    return equals === -1 ? param : param.slice(0, equals);
+  };
+  return params.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).join('&');
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

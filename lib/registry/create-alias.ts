@@ -15,7 +15,7 @@ import { createRedisAlias } from './redis/create-redis-alias.js';
 export function createAlias(name: string, definition: CacheDefinition, settings: CacheMemoizeSettings): CacheAlias {
   const ttlMs = parseOptionalDuration(definition?.ttl, `cache alias '${name}' (ttl)`);
   if (definition && 'cache' in definition && definition.cache) {
-    const markBase = settings.namespace ? `${settings.namespace}:` : '';
+    const markBase = `${settings.namespace ? `${settings.namespace}:` : ''}${name}:`;
     const store = new CacheManagerMemoStore(name, definition.cache, markBase, settings.storeTimeoutMs);
     return { name, kind: 'cache', cache: definition.cache, store, ttlMs, clone: false };
   }

@@ -41,7 +41,8 @@ export class RedisMemoStore implements MemoStore {
     readonly locks?: DistributedLocks,
   ) {
     const { client } = connection;
-    this.markBase = `{${namespace ? `${namespace}:` : ''}__marks}:`;
+    // One hash slot for every mark of the namespace; the alias keeps two aliases' marks apart.
+    this.markBase = `{${namespace ? `${namespace}:` : ''}__marks}:${alias}:`;
     this.tagBase = this.markBase + tagMark('');
     this.scripts = defineScripts(client);
     this.clock = new RedisClock(() => this.scripts.cacheMemoizeTime(`${this.markBase}clock`));
