@@ -60,7 +60,8 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
         throw new CacheConfigError(Messages.conflictingFeatureDefaults(memoized.config.owner));
       }
       this.methods.add(type, methodName, memoized, instance);
-      if (!instance || !this.attach(instance, metadata.binding.slot, memoized)) {
+      const attached = [instance, ...transientInstances(wrapper)].filter((target) => target !== undefined);
+      if (attached.length === 0 || !attached.every((target) => this.attach(target, metadata.binding.slot, memoized))) {
         metadata.binding.byClass.set(type, memoized);
         this.classBindings.push({ binding: metadata.binding, type, memoized });
       }
@@ -84,4 +85,17 @@ export function featureDefaultsOf(wrapper: InstanceWrapper): MemoizeDefaults | u
     if (defaults) return defaults.instance as MemoizeDefaults;
   }
   return undefined;
+}
+
+/**
+ * The instances of a transient provider that Nest made at bootstrap, one per consumer: they
+ * carry their application's memoizer like singletons do. Request-scoped instances, made
+ * later, are served through their class.
+ */
+function transientInstances(wrapper: InstanceWrapper): object[] {
+  if (!wrapper.isTransient || !wrapper.isDependencyTreeStatic()) return [];
+  return wrapper
+    .getStaticTransientInstances()
+    .map((perContext) => perContext?.instance as object | undefined)
+    .filter((instance): instance is object => instance !== undefined && instance !== null);
 }

@@ -105,6 +105,17 @@ describe('wiring through Nest DI', () => {
     expect(await manual.find(1)).toBe('Repository-1-2');
   });
 
+  it('keeps the transient providers of two applications in one process apart', async () => {
+    const other = await createApp({ providers: [Transient, UsesTransient] });
+    const mine = app.get(UsesTransient).transient;
+    const theirs = other.get(UsesTransient).transient;
+    expect(await mine.load(1)).toBe('transient-1-1');
+    expect(await theirs.load(1)).toBe('transient-1-2');
+    await other.close();
+    expect(await mine.load(1)).toBe('transient-1-1');
+    expect(await app.get(InvalidationService).peek(Transient, 'load', 1)).toBe('transient-1-1');
+  });
+
   it('keeps two applications in one process apart', async () => {
     const other = await createApp({ providers: [Repository] });
     try {
