@@ -7,8 +7,8 @@ import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
 import { type Outcome, runOriginal } from './run-original.js';
 
-/** Runs the method (or, for a controller, its handler pipeline) and settles the result. */
-export type Compute = () => Promise<Outcome>;
+/** Runs the method (or, for a controller, its handler pipeline) and settles the result; told why it runs. */
+export type Compute = (reason: RunReason) => Promise<Outcome>;
 
 /**
  * The executions of one memoized method: each runs the method once, stores its result,
@@ -59,8 +59,8 @@ export class MethodExecutions {
   }
 
   /** `compute`, or by default the decorated method itself (no closure on the hit path); nothing stored. */
-  run(instance: object, args: unknown[], compute: Compute | undefined): Promise<Outcome> {
-    return compute === undefined ? runOriginal(this.original, instance, args) : compute();
+  run(instance: object, args: unknown[], compute: Compute | undefined, reason: RunReason = 'miss'): Promise<Outcome> {
+    return compute === undefined ? runOriginal(this.original, instance, args) : compute(reason);
   }
 
   private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
@@ -80,14 +80,13 @@ export class MethodExecutions {
     reason: RunReason,
   ): Promise<Outcome> {
     const stamp = await this.stamp(key);
-    const isRefresh = reason !== 'miss';
     // Without a stamp the store is failing: the lock would fail too, so the method just runs.
     const outcome =
       this.distributed !== undefined && stamp !== undefined
         ? await this.distributed.run(key, reason, stamp, () =>
-            this.runAndSave(instance, args, key, compute, isRefresh, stamp),
+            this.runAndSave(instance, args, key, compute, reason, stamp),
           )
-        : await this.runAndSave(instance, args, key, compute, isRefresh, stamp);
+        : await this.runAndSave(instance, args, key, compute, reason, stamp);
     if (outcome.kind !== ResultKind.Value) this.observable = true;
     return outcome;
   }
@@ -97,20 +96,20 @@ export class MethodExecutions {
     args: unknown[],
     key: string,
     compute: Compute | undefined,
-    isRefresh: boolean,
+    reason: RunReason,
     stamp: number | undefined,
   ): Promise<Outcome> {
     const started = performance.now();
     let outcome: Outcome;
     try {
-      outcome = await this.run(instance, args, compute);
+      outcome = await this.run(instance, args, compute, reason);
     } catch (error) {
       this.telemetry.stats.errors++;
       throw error;
     }
     const durationMs = performance.now() - started;
     this.telemetry.stats.recordRecompute(durationMs);
-    if (isRefresh) this.telemetry.emit('refresh', key, undefined, durationMs);
+    if (reason !== 'miss') this.telemetry.emit('refresh', key, undefined, durationMs);
     if (stamp !== undefined) await this.save(instance, args, key, outcome, stamp);
     return outcome;
   }

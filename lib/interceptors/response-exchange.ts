@@ -1,7 +1,9 @@
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import fresh from 'fresh';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
 import { from, mergeMap, type Observable, of } from 'rxjs';
+import type { RunReason } from '../explorer/method-config.js';
 import type { Outcome } from '../explorer/run-original.js';
 import { ResultKind, type StoredEntry } from '../registry/memo-store.interface.js';
 import type { CachedHandler } from './cached-handler.js';
@@ -21,8 +23,6 @@ export interface HttpRequest {
  * request's execution or by running the pipeline, and replays it on this response.
  */
 export class ResponseExchange {
-  /** Set once this response has been given its status; a later run (a refresh) must not read it back. */
-  private answered = false;
   /** Whether this request's own pipeline ran, rather than another's being shared. */
   private ran = false;
 
@@ -42,10 +42,16 @@ export class ResponseExchange {
       : this.deliver(found);
   }
 
-  private readonly compute = async (): Promise<Outcome> => {
+  private readonly compute = async (reason: RunReason): Promise<Outcome> => {
     this.ran = true;
+    // A refresh in the background of a hit: let that hit's response go out untouched first,
+    // then run the pipeline again from the handler's own status and read what it sets.
+    if (reason === 'due') {
+      await responseSent(this.response);
+      this.http.status(this.response, this.handler.status);
+    }
     const body = await this.run();
-    const status = this.answered ? this.handler.status : (statusOf(this.response) ?? this.handler.status);
+    const status = statusOf(this.response) ?? this.handler.status;
     return { value: cachedResponse(status, body, this.capturedHeaders()), kind: ResultKind.Value };
   };
 
@@ -67,7 +73,6 @@ export class ResponseExchange {
   /** Status, headers and body of `cached` on this response; no body when the client's copy is current. */
   private replay(cached: CachedResponse, state: CacheState): unknown {
     const { http, response } = this;
-    this.answered = true;
     if (statusOf(response) !== cached.status) http.status(response, cached.status);
     for (const [name, value] of cached.headers) http.setHeader(response, name, value as string);
     http.setHeader(response, X_CACHE, state);
@@ -98,6 +103,13 @@ export function bypass(
 ): Observable<unknown> {
   http.setHeader(response, X_CACHE, 'BYPASS');
   return pipeline;
+}
+
+/** Resolves once the response has been sent (Fastify's reply wraps Node's response as `raw`). */
+async function responseSent(response: object): Promise<void> {
+  const raw = (response as { raw?: ServerResponse }).raw ?? (response as ServerResponse);
+  if (raw.writableFinished) return;
+  await finished(raw).catch(() => undefined);
 }
 
 /** Express's response and Fastify's reply both carry the status so. */
