@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
@@ -24,7 +24,6 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
     private readonly accessor: CacheMemoizeMetadataAccessor,
     private readonly factory: MemoizedMethodFactory,
     private readonly methods: MemoizedMethodRegistry,
@@ -48,9 +47,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     const instance: object | undefined = singleton ? wrapper.instance : undefined;
     const type = singleton ? instance?.constructor : wrapper.inject ? undefined : wrapper.metatype;
     if (typeof type !== 'function' || !type.prototype) return;
-    for (const methodName of this.scanner.getAllMethodNames(type.prototype)) {
-      const metadata = this.accessor.getMethodMetadata(type.prototype[methodName]);
-      if (!metadata) continue;
+    for (const { methodName, metadata } of this.accessor.getMemoizedMethods(type)) {
       const moduleDefaults = featureDefaultsOf(wrapper);
       let memoized = this.methods.get(type, methodName);
       if (!memoized) {

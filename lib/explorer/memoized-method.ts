@@ -106,10 +106,32 @@ export class MemoizedMethod {
     return this.config.clone ? deepCopy(outcome.value) : outcome.value;
   }
 
+  /**
+   * Whether `skip` sends this call straight to the method (a `bypass` event says so).
+   * The interceptor asks it too, with the key it built.
+   */
+  skips(instance: object, args: unknown[], key: string): boolean {
+    const { skip } = this.config;
+    if (skip === undefined || !skip(this.telemetry.context(instance, args, key, undefined))) return false;
+    this.telemetry.emit('bypass', key);
+    return true;
+  }
+
   private resolve(instance: object, args: unknown[]): Outcome | Promise<Outcome> {
-    if (this.config.skip !== undefined && this.skipped(instance, args))
-      return this.executions.run(instance, args, undefined);
-    return this.resolveKeyed(instance, args, this.config.keys.build(args), undefined);
+    if (this.config.skip === undefined)
+      return this.resolveKeyed(instance, args, this.config.keys.build(args), undefined);
+    // An argument that cannot be keyed is a reason to skip: `skip` sees an empty key, and the
+    // key error surfaces only when the call is not skipped.
+    let key: string | undefined;
+    let keyError: unknown;
+    try {
+      key = this.config.keys.build(args);
+    } catch (error) {
+      keyError = error;
+    }
+    if (this.skips(instance, args, key ?? '')) return this.executions.run(instance, args, undefined);
+    if (key === undefined) throw keyError;
+    return this.resolveKeyed(instance, args, key, undefined);
   }
 
   private found(
@@ -184,18 +206,6 @@ export class MemoizedMethod {
     this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
     this.telemetry.emit('bypass', key);
     return this.executions.run(instance, args, compute);
-  }
-
-  private skipped(instance: object, args: unknown[]): boolean {
-    let key = '';
-    try {
-      key = this.config.keys.build(args);
-    } catch {
-      // An argument that cannot be keyed is a reason to skip; the key stays empty.
-    }
-    if (!this.config.skip!(this.telemetry.context(instance, args, key, undefined))) return false;
-    this.telemetry.emit('bypass', key);
-    return true;
   }
 
   private deliverObservable(result: Outcome | Promise<Outcome>): Observable<unknown> {

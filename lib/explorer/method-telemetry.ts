@@ -50,16 +50,16 @@ export class MethodTelemetry {
 
   /** A store failure no caller waits on (extending or releasing a lock): counted, logged and emitted, never thrown. */
   reportStoreError(error: unknown, key: string, message: string): void {
-    this.stats.errors++;
-    this.log.error(this.config.alias, message, error);
-    this.emit('error', key, error);
+    this.failed(this.config.alias, message, error, key);
   }
 
   /** A result the store's codec refuses: the caller has it, nothing is stored, the method is named (whatever onStoreError says). */
   notEncodable(error: unknown, key: string): void {
-    this.stats.errors++;
-    this.log.error(this.config.owner, Messages.notEncodable(this.config.owner, this.config.alias), error);
-    this.emit('error', key, error);
+    this.failed(this.config.owner, Messages.notEncodable(this.config.owner, this.config.alias), error, key);
+  }
+
+  refreshFailed(error: unknown, key: string): void {
+    this.failed(this.config.owner, Messages.refreshFailed(this.config.owner), error, key);
   }
 
   /** Another process held the lock past the alias's `lock.wait`: logged (rate-limited); the method runs here. */
@@ -68,9 +68,10 @@ export class MethodTelemetry {
     this.log.error(`${owner}:lock-wait`, Messages.lockWaitOver(owner, alias, waitMs));
   }
 
-  refreshFailed(error: unknown, key: string): void {
+  /** Every failure the caller does not see: counted, logged at most once per window and topic, emitted. */
+  private failed(topic: string, message: string, error: unknown, key: string): void {
     this.stats.errors++;
-    this.log.error(this.config.owner, Messages.refreshFailed(this.config.owner), error);
+    this.log.error(topic, message, error);
     this.emit('error', key, error);
   }
 }

@@ -42,7 +42,7 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     if (parts === undefined) return bypass(http, response, next.handle());
     const key = handler.memoized.keyFor(parts);
     const args = [request];
-    if (this.skips(handler, args, key)) return bypass(http, response, next.handle());
+    if (handler.memoized.skips(handler.instance, args, key)) return bypass(http, response, next.handle());
     const exchange = new ResponseExchange(http, request, response, handler, () => lastValueFrom(next.handle(), LAST));
     return exchange.serve(key, handler.instance, args);
   }
@@ -101,19 +101,11 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     if (call === undefined) return from(held.proceed());
     const http = this.adapterHost.httpAdapter;
     const key = handler.memoized.keyFor(call.args);
-    if (this.skips(handler, call.args, key)) return bypass(http, response, from(held.proceed()));
+    if (handler.memoized.skips(handler.instance, call.args, key)) return bypass(http, response, from(held.proceed()));
     return new ResponseExchange(http, request, response, handler, () => held.proceed()).serve(
       key,
       call.instance,
       call.args,
     );
-  }
-
-  private skips(handler: CachedHandler, args: unknown[], key: string): boolean {
-    const { skip } = handler.memoized.config;
-    if (skip === undefined || !skip(handler.memoized.telemetry.context(handler.instance, args, key, undefined)))
-      return false;
-    handler.memoized.telemetry.emit('bypass', key);
-    return true;
   }
 }

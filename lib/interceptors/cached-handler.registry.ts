@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { Messages } from '../cache-memoize.messages.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
@@ -23,7 +23,6 @@ export class CachedHandlerRegistry implements OnModuleInit {
 
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
     private readonly accessor: CacheMemoizeMetadataAccessor,
     private readonly factory: MemoizedMethodFactory,
     private readonly methods: MemoizedMethodRegistry,
@@ -33,10 +32,8 @@ export class CachedHandlerRegistry implements OnModuleInit {
     for (const wrapper of this.discovery.getControllers()) {
       const type = wrapper.metatype;
       if (typeof type !== 'function' || !type.prototype) continue;
-      for (const methodName of this.scanner.getAllMethodNames(type.prototype)) {
-        const method: Function = type.prototype[methodName];
-        const metadata = this.accessor.getMethodMetadata(method);
-        if (metadata) this.add(wrapper, type, methodName, method, metadata);
+      for (const { methodName, method, metadata } of this.accessor.getMemoizedMethods(type)) {
+        this.add(wrapper, type, methodName, method, metadata);
       }
     }
   }
