@@ -11,12 +11,12 @@ import { CacheMemoizeSettings } from './cache-memoize.settings.js';
 import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
 import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
 import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
-import { MemoizedMethodRegistry } from './explorer/memoized-method.registry.js';
+import { MemoizedMethodRegistry } from './memoizer/memoized-method.registry.js';
 import { CachedHandlerRegistry } from './interceptors/cached-handler.registry.js';
 import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js';
 import { InvalidationService } from './invalidation/invalidation.service.js';
-import { CacheRegistry } from './registry/cache.registry.js';
-import { CacheMemoizeStats } from './stats/cache-memoize.stats.js';
+import { CacheRegistry } from './caches/cache.registry.js';
+import { CacheMemoizeStats } from './observability/cache-memoize.stats.js';
 
 /** Holds the defaults of one `forFeature()` call, for the explorer to find among a module's imports. */
 @Module({})

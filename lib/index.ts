@@ -3,10 +3,10 @@ export { CacheMemoize, type MemoizableMethod } from './decorators/cache-memoize.
 export { CacheMemoizeConfig } from './decorators/cache-memoize-config.decorator.js';
 export { CacheMemoizeInterceptor } from './interceptors/cache-memoize.interceptor.js';
 export type { CachedHandlerInfo } from './interceptors/cached-handler.js';
-export { CacheRegistry } from './registry/cache.registry.js';
+export { CacheRegistry } from './caches/cache.registry.js';
 export { InvalidationService } from './invalidation/invalidation.service.js';
 export type { MethodArgs, MethodName, MethodResult } from './invalidation/invalidation.types.js';
-export { CacheMemoizeStats, type MethodStatsSnapshot } from './stats/cache-memoize.stats.js';
+export { CacheMemoizeStats, type MethodStatsSnapshot } from './observability/cache-memoize.stats.js';
 export { CacheConfigError, CacheKeyError, CacheMemoizeError, CacheMemoizeTimeoutError } from './errors.js';
 export type { Duration } from './utils/duration.js';
 export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';

@@ -2,7 +2,7 @@ import * as devalue from 'devalue';
 import { Packr } from 'msgpackr';
 import { isDeepStrictEqual } from 'node:util';
 import superjson from 'superjson';
-import { ResultKind, type StoredEntry } from '../../lib/registry/memo-store.interface.js';
+import { ResultKind, type StoredEntry } from '../../lib/stores/memo-store.interface.js';
 import { entryCodec } from '../../lib/serialization/entry-codec.js';
 import { typedSample } from '../../test/fixtures/catalog.service.js';
 import { timeTasks } from '../support/measure.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { CacheConfigError, InvalidationService } from '../../lib/index.js';
 import { Catalog } from '../fixtures/catalog.service.js';
-import { ResultKind } from '../../lib/registry/memo-store.interface.js';
+import { ResultKind } from '../../lib/stores/memo-store.interface.js';
 import { entryCodec } from '../../lib/serialization/entry-codec.js';
 import { ours, type OurContender } from '../fixtures/memo-app.js';
 import { asyncCacheDedupe, bento, type Task } from '../fixtures/redis-peers.js';

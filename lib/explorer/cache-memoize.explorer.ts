@@ -7,9 +7,9 @@ import { CacheConfigError } from '../errors.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
-import type { MemoizedMethod } from './memoized-method.js';
+import type { MemoizedMethod } from '../memoizer/memoized-method.js';
 import { MemoizedMethodFactory } from './memoized-method.factory.js';
-import { MemoizedMethodRegistry } from './memoized-method.registry.js';
+import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 
 /**
  * Wires every `@CacheMemoize` method of every provider to this application's memoizer

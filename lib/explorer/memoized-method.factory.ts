@@ -6,13 +6,13 @@ import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator
 import { CacheConfigError } from '../errors.js';
 import type { MemoizeDefaults, MemoizeOptions } from '../interfaces/memoize-options.interface.js';
 import { KeyBuilder } from '../keys/key-builder.js';
-import { CacheRegistry } from '../registry/cache.registry.js';
-import { scopeOf } from '../registry/memo-store.interface.js';
+import { CacheRegistry } from '../caches/cache.registry.js';
+import { scopeOf } from '../stores/memo-store.interface.js';
 import { parseDuration, parseOptionalDuration, parseTimerDuration } from '../utils/duration.js';
 import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
-import { MemoizedMethod } from './memoized-method.js';
-import type { MethodConfig, ReturnMode } from './method-config.js';
+import { MemoizedMethod } from '../memoizer/memoized-method.js';
+import type { MethodConfig, ReturnMode } from '../memoizer/method-config.js';
 import { assertOptionShapes } from './option-shapes.js';
 
 /** Where a method is declared, and whether it is a controller handler. */

@@ -7,7 +7,7 @@ import { CacheConfigError } from '../errors.js';
 import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata.accessor.js';
 import { featureDefaultsOf } from '../explorer/cache-memoize.explorer.js';
 import { MemoizedMethodFactory } from '../explorer/memoized-method.factory.js';
-import { MemoizedMethodRegistry } from '../explorer/memoized-method.registry.js';
+import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { type CachedHandler, routeFacts } from './cached-handler.js';
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';

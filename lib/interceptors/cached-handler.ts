@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
-import type { MemoizedMethod } from '../explorer/memoized-method.js';
+import type { MemoizedMethod } from '../memoizer/memoized-method.js';
 
 /** What the interceptor's extension points are told about the handler of a request. */
 export interface CachedHandlerInfo {

@@ -2,9 +2,9 @@ import { Injectable, type Type } from '@nestjs/common';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
-import { MemoizedMethodRegistry } from '../explorer/memoized-method.registry.js';
-import { CacheRegistry } from '../registry/cache.registry.js';
-import { ALL_MARK, prefixMark, tagMark } from '../registry/memo-store.interface.js';
+import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
+import { CacheRegistry } from '../caches/cache.registry.js';
+import { ALL_MARK, prefixMark, tagMark } from '../stores/memo-store.interface.js';
 import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.js';
 
 /**

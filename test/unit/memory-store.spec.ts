@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryMemoStore } from '../../lib/registry/memory.store.js';
-import { ResultKind, scopeOf, type StoredEntry, tagMark } from '../../lib/registry/memo-store.interface.js';
+import { MemoryMemoStore } from '../../lib/stores/memory.store.js';
+import { ResultKind, scopeOf, type StoredEntry, tagMark } from '../../lib/stores/memo-store.interface.js';
 
 const scope = scopeOf('Users.get');
 const entry = (created: number, tags: string[], ttlMs = 100): StoredEntry => {

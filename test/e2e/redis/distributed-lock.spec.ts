@@ -8,7 +8,7 @@ import {
   type DistributedLockOptions,
   InvalidationService,
 } from '../../../lib/index.js';
-import { RedisLocks } from '../../../lib/registry/redis/redis-lock.js';
+import { RedisLocks } from '../../../lib/stores/redis/redis-lock.js';
 import { createApp } from '../../fixtures/create-app.js';
 import { EXECUTION_COUNTER, LockedBackend } from '../../fixtures/locked-backend.js';
 import { dropNamespace, provideRedis, requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';

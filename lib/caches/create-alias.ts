@@ -7,9 +7,9 @@ import { CacheConfigError } from '../errors.js';
 import type { CacheDefinition, MemoryCacheDefinition } from '../interfaces/module-options.interface.js';
 import { parseOptionalDuration } from '../utils/duration.js';
 import type { CacheAlias } from './cache-alias.js';
-import { CacheManagerMemoStore } from './cache-manager.store.js';
-import { MemoryMemoStore } from './memory.store.js';
-import { createRedisAlias } from './redis/create-redis-alias.js';
+import { CacheManagerMemoStore } from '../stores/cache-manager.store.js';
+import { MemoryMemoStore } from '../stores/memory.store.js';
+import { createRedisAlias } from './create-redis-alias.js';
 
 /** Builds the store of one alias from its definition, validating it. */
 export function createAlias(name: string, definition: CacheDefinition, settings: CacheMemoizeSettings): CacheAlias {

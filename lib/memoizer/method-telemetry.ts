@@ -1,7 +1,7 @@
 import { Messages } from '../cache-memoize.messages.js';
 import type { CacheMemoizeEventType } from '../interfaces/cache-memoize-event.interface.js';
 import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
-import { MethodStats } from '../stats/method-stats.js';
+import { MethodStats } from '../observability/method-stats.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import type { MethodConfig } from './method-config.js';
 

@@ -1,7 +1,7 @@
 import type { CacheMemoizeEvent } from '../interfaces/cache-memoize-event.interface.js';
 import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
 import type { KeyBuilder } from '../keys/key-builder.js';
-import type { EntryScope, MemoStore } from '../registry/memo-store.interface.js';
+import type { EntryScope, MemoStore } from '../stores/memo-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 
 /** Why a method runs: a miss, an explicit `refresh()`, or a hit on an entry due for a refresh. */

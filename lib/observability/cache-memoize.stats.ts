@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MemoizedMethodRegistry } from '../explorer/memoized-method.registry.js';
+import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 
 /** The counters of one memoized method. */
 export interface MethodStatsSnapshot {

@@ -1,5 +1,5 @@
 import { Messages } from '../cache-memoize.messages.js';
-import { ResultKind } from '../registry/memo-store.interface.js';
+import { ResultKind } from '../stores/memo-store.interface.js';
 import { EntryEncodeError } from '../serialization/entry-codec.js';
 import { DistributedExecution } from './distributed-execution.js';
 import { buildEntry } from './entry-builder.js';

@@ -1,5 +1,5 @@
 import { EMPTY, isObservable, type Observable, of } from 'rxjs';
-import { ResultKind } from '../registry/memo-store.interface.js';
+import { ResultKind } from '../stores/memo-store.interface.js';
 
 /** A method's result, settled: the value and how to replay it. */
 export interface Outcome {

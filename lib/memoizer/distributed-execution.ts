@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Messages } from '../cache-memoize.messages.js';
-import type { DistributedLocks } from '../registry/distributed-locks.interface.js';
-import type { StoredEntry } from '../registry/memo-store.interface.js';
+import type { DistributedLocks } from '../stores/distributed-locks.interface.js';
+import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
 import type { Outcome } from './run-original.js';

@@ -1,7 +1,7 @@
 import { defer, from, mergeMap, type Observable } from 'rxjs';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeTimeoutError } from '../errors.js';
-import type { StoredEntry } from '../registry/memo-store.interface.js';
+import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { settleWithin } from '../utils/with-timeout.js';
 import { deepCopy } from './entry-builder.js';

@@ -1,5 +1,5 @@
 import type { Cache } from 'cache-manager';
-import type { MemoStore } from './memo-store.interface.js';
+import type { MemoStore } from '../stores/memo-store.interface.js';
 
 /** One named cache: the cache-manager `Cache` users see, and the store the memoizer reads. */
 export interface CacheAlias {

@@ -1,10 +1,10 @@
 import rfdc from 'rfdc';
 import { Messages } from '../cache-memoize.messages.js';
 import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
-import type { StoredEntry } from '../registry/memo-store.interface.js';
+import type { StoredEntry } from '../stores/memo-store.interface.js';
 import { toMilliseconds } from '../utils/duration.js';
 import type { MethodConfig } from './method-config.js';
-import { isTagList } from './option-shapes.js';
+import { isTagList } from '../explorer/option-shapes.js';
 import type { Outcome } from './run-original.js';
 
 export const deepCopy = rfdc();

@@ -1,14 +1,14 @@
-import type { CacheMemoizeSettings } from '../../cache-memoize.settings.js';
-import { Messages } from '../../cache-memoize.messages.js';
-import { CacheConfigError } from '../../errors.js';
-import type { RedisCacheDefinition } from '../../interfaces/module-options.interface.js';
-import { parseOptionalDuration } from '../../utils/duration.js';
-import { RateLimitedLogger } from '../../utils/rate-limited-logger.js';
-import type { CacheAlias } from '../cache-alias.js';
-import { createRedisCache } from './redis-cache.js';
-import { connectRedis } from './redis-client.factory.js';
-import { DEFAULT_LOCK_TTL_MS, DEFAULT_LOCK_WAIT_MS, RedisLocks } from './redis-lock.js';
-import { RedisMemoStore } from './redis.store.js';
+import type { CacheMemoizeSettings } from '../cache-memoize.settings.js';
+import { Messages } from '../cache-memoize.messages.js';
+import { CacheConfigError } from '../errors.js';
+import type { RedisCacheDefinition } from '../interfaces/module-options.interface.js';
+import { parseOptionalDuration } from '../utils/duration.js';
+import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
+import type { CacheAlias } from './cache-alias.js';
+import { createRedisCache } from '../stores/redis/redis-cache.js';
+import { connectRedis } from '../stores/redis/redis-client.factory.js';
+import { DEFAULT_LOCK_TTL_MS, DEFAULT_LOCK_WAIT_MS, RedisLocks } from '../stores/redis/redis-lock.js';
+import { RedisMemoStore } from '../stores/redis/redis.store.js';
 
 /**
  * A `{ store: 'redis' }` alias: one client (opened here, or the one given), shared by the
