@@ -15,3 +15,9 @@ export const MAX_ENCODED_KEY_LENGTH = 200;
 export const MIN_MARK_LIFE_MS = 7 * 86_400_000;
 /** How long a deleted key refuses results of computations that started before the delete. */
 export const TOMBSTONE_LIFE_MS = 5 * 60_000;
+/** How long a distributed lock outlives a holder that stopped extending it (`lock.ttl`). */
+export const DEFAULT_LOCK_TTL_MS = 10_000;
+/** How long a process waits for another's result before running the method itself (`lock.wait`). */
+export const DEFAULT_LOCK_WAIT_MS = 30_000;
+/** How concurrent calls of one key share an execution (`lock`). */
+export const DEFAULT_LOCK = 'process' as const;

@@ -7,7 +7,8 @@ import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import type { CacheAlias } from './cache-alias.js';
 import { createRedisCache } from '../stores/redis/redis-cache.js';
 import { connectRedis } from '../stores/redis/redis-client.factory.js';
-import { DEFAULT_LOCK_TTL_MS, DEFAULT_LOCK_WAIT_MS, RedisLocks } from '../stores/redis/redis-lock.js';
+import { DEFAULT_LOCK_TTL_MS, DEFAULT_LOCK_WAIT_MS } from '../cache-memoize.constants.js';
+import { RedisLocks } from '../stores/redis/redis-lock.js';
 import { RedisMemoStore } from '../stores/redis/redis.store.js';
 
 /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import { DEFAULT_LOCK } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
@@ -72,7 +73,7 @@ export class MemoizedMethodFactory {
     const staleIfErrorMs = parseOptionalDuration(pick('staleIfError'), at('staleIfError')) ?? 0;
     const timeoutMs = parseTimerDuration(options.timeout, at('timeout'));
     const hardTimeoutMs = parseTimerDuration(options.hardTimeout, at('hardTimeout'));
-    const lock = pick('lock') ?? 'process';
+    const lock = pick('lock') ?? DEFAULT_LOCK;
     const prefix = this.prefixOf(options, classDefaults, moduleDefaults, className, methodName);
 
     if (prefix === '') throw new CacheConfigError(Messages.invalidPrefix(owner));

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { finished } from 'node:stream/promises';
 import { from, mergeMap, type Observable, of } from 'rxjs';
 import type { RunReason } from '../memoizer/method-config.js';
-import type { Outcome } from '../memoizer/run-original.js';
+import type { Outcome } from '../memoizer/outcome.js';
 import { ResultKind, type StoredEntry } from '../stores/memo-store.interface.js';
 import type { CachedHandler } from './cached-handler.js';
 import { type CachedResponse, cachedResponse } from './cached-response.js';

@@ -5,7 +5,7 @@ import type { StoredEntry } from '../stores/memo-store.interface.js';
 import { toMilliseconds } from '../utils/duration.js';
 import type { MethodConfig } from './method-config.js';
 import { isTagList } from '../explorer/option-shapes.js';
-import type { Outcome } from './run-original.js';
+import type { Outcome } from './outcome.js';
 
 export const deepCopy = rfdc();
 

@@ -8,7 +8,8 @@ import { deepCopy } from './entry-builder.js';
 import { type Compute, MethodExecutions } from './method-executions.js';
 import type { MethodConfig } from './method-config.js';
 import { MethodTelemetry } from './method-telemetry.js';
-import { type Outcome, replayObservable } from './run-original.js';
+import type { Outcome } from './outcome.js';
+import { replayObservable } from './run-original.js';
 
 const SOFT_TIMEOUT = Symbol('soft-timeout');
 

@@ -5,7 +5,8 @@ import { DistributedExecution } from './distributed-execution.js';
 import { buildEntry } from './entry-builder.js';
 import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
-import { type Outcome, runOriginal } from './run-original.js';
+import type { Outcome } from './outcome.js';
+import { runOriginal } from './run-original.js';
 
 /** Runs the method (or, for a controller, its handler pipeline) and settles the result; told why it runs. */
 export type Compute = (reason: RunReason) => Promise<Outcome>;

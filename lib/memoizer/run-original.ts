@@ -1,11 +1,6 @@
 import { EMPTY, isObservable, type Observable, of } from 'rxjs';
 import { ResultKind } from '../stores/memo-store.interface.js';
-
-/** A method's result, settled: the value and how to replay it. */
-export interface Outcome {
-  value: unknown;
-  kind: ResultKind;
-}
+import type { Outcome } from './outcome.js';
 
 /** Calls the method and settles its result; an Observable settles to its last value. */
 export async function runOriginal(original: Function, instance: object, args: unknown[]): Promise<Outcome> {

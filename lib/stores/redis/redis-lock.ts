@@ -4,11 +4,6 @@ import type { DistributedLocks } from '../distributed-locks.interface.js';
 import { assertConnected } from './redis-client.factory.js';
 import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
 
-/** How long a lock outlives a holder that stopped extending it, unless the alias says otherwise. */
-export const DEFAULT_LOCK_TTL_MS = 10_000;
-/** How long a process waits for another's result, unless the alias says otherwise. */
-export const DEFAULT_LOCK_WAIT_MS = 30_000;
-
 /**
  * The locks of a Redis alias: `SET NX PX` under a random token, extended and released by
  * scripts that first check the token, so a holder whose lock lapsed cannot free the next
