@@ -89,5 +89,18 @@ export const Messages = {
     `Give the class its defaults with @CacheMemoizeConfig, or provide it from one module.`,
   invalidStoreErrorMode: (value: unknown) =>
     `forRoot({ onStoreError }) is ${JSON.stringify(value)}: use 'bypass' (the default) or 'throw'.`,
+  invalidCredentialHeaders: (value: unknown) =>
+    `forRoot({ credentialHeaders }) is ${JSON.stringify(value) ?? String(value)}: give a list of request header names, ` +
+    `e.g. ['x-tenant-id']. They are added to Authorization, Proxy-Authorization, Cookie, X-API-Key and X-Auth-Token.`,
+  memoizedMutation: (owner: string, kind: string) =>
+    `@CacheMemoize on ${owner}, a GraphQL ${kind}: a ${kind.toLowerCase()} must run every time it is sent. ` +
+    `Remove @CacheMemoize; to drop cached answers when it succeeds, use @CacheInvalidate or InvalidationService.`,
+  memoizedEventHandler: (owner: string) =>
+    `@CacheMemoize on ${owner}, an @EventPattern handler: events have no reply to cache and must each be handled. ` +
+    `Remove @CacheMemoize, or use @MessagePattern for a request that expects a reply.`,
+  unencodableResolverArgument: (owner: string, what: string, where: string) =>
+    `Cannot build a cache key for the resolver ${owner}: ${where} is ${what}. Give @CacheMemoize a key option that ` +
+    `returns only data and keeps everything the answer depends on, the user included when it reads one from the ` +
+    `context: e.g. for books(@Args() args, @Context() ctx), key: (args, ctx) => [args, ctx.req.user?.id].`,
   onEventNotAFunction: () => `forRoot({ onEvent }) must be a function receiving each CacheMemoizeEvent.`,
 };
