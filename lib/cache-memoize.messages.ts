@@ -23,7 +23,7 @@ export const Messages = {
   timeoutNeedsStale: (owner: string) =>
     `${owner} sets timeout, which serves a stale value while a slow recompute finishes, but keeps no stale values: add staleIfError.`,
   varyOnProvider: (owner: string) =>
-    `${owner} sets vary, which only applies to controller handlers cached by CacheMemoizeInterceptor: remove it.`,
+    `${owner} sets vary, which only applies to HTTP handlers and GraphQL resolvers, whose requests have headers: remove it.`,
   guardModeOnHandler: (owner: string) =>
     `${owner} is a controller handler with storeResult: false, which would answer later requests with an empty body: remove storeResult.`,
   invalidVary: (owner: string, name: unknown) =>

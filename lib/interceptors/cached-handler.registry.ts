@@ -48,9 +48,18 @@ export class CachedHandlerRegistry implements OnModuleInit {
     }
   }
 
-  /** The cached handler `handler` of controller `type`, if it carries `@CacheMemoize`. */
+  /**
+   * The cached handler `handler` of controller `type`, if it carries `@CacheMemoize`. Asked
+   * by the interceptor only, so a handler joins the stats when it is really cached: a route
+   * the interceptor is not bound to is not.
+   */
   get(type: Function, handler: Function): CachedHandler | undefined {
-    return this.byClass.get(type)?.get(handler);
+    const found = this.byClass.get(type)?.get(handler);
+    if (found !== undefined && !found.listed) {
+      found.listed = true;
+      this.methods.addHandler(found.memoized);
+    }
+    return found;
   }
 
   /** The per-user rule of resolver method `handler`, if it carries `@CacheMemoize`. */
@@ -85,7 +94,6 @@ export class CachedHandlerRegistry implements OnModuleInit {
     const vary = varyOf(metadata, owner);
     const site = { type, methodName, isHandler: true, moduleDefaults: featureDefaultsOf(wrapper) };
     const memoized = this.factory.create(site, { options: handlerOptions(options), binding });
-    this.methods.addHandler(memoized);
     const keyed = options.key !== undefined;
     // Nest calls the handler through its trampoline: point it at the hold, unless a provider registration got there first.
     if (keyed && !binding.byClass.has(type)) binding.byClass.set(type, HeldRequest.holdFor(binding));
@@ -101,6 +109,7 @@ export class CachedHandlerRegistry implements OnModuleInit {
       memoized,
       binding,
       instance,
+      listed: false,
       ...routeFacts(type, methodName, method),
     });
   }

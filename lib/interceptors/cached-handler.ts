@@ -36,6 +36,8 @@ export interface CachedHandler extends CachedHandlerInfo {
    * or it was seen returning a stream.
    */
   passThrough: boolean;
+  /** Whether it is in CacheMemoizeStats: from the first request the interceptor sees for it. */
+  listed: boolean;
 }
 
 /** The route facts Nest itself reads from a handler, read once at bootstrap. */
