@@ -9,8 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 export function requestKeyParts(url: string, headers: IncomingHttpHeaders, vary: readonly string[]): unknown[] {
   const mark = url.indexOf('?');
   const path = mark === -1 ? url : url.slice(0, mark);
-  // Host names are case-insensitive; a missing Host (HTTP/1.0) is keyed as such.
-  const host = headers.host?.toLowerCase() ?? '';
+  const host = hostName(headers.host);
   if (mark === -1 && vary.length === 0) return [host, path];
   const parts: unknown[] = [host, path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];
   for (const name of vary) parts.push(headerValue(headers, name));
@@ -29,6 +28,17 @@ function sortedQuery(query: string): string {
     return equals === -1 ? param : param.slice(0, equals);
   };
   return params.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).join('&');
+}
+
+/**
+ * The host name a request was sent to, lower-cased (names are case-insensitive) and without
+ * the port: Nest matches `@Controller({ host })` on the name alone, and instances of one app
+ * listening on different ports serve the same site. A missing Host (HTTP/1.0) is keyed as ''.
+ */
+function hostName(host: string | undefined): string {
+  if (host === undefined) return '';
+  const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.lastIndexOf(':');
+  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {

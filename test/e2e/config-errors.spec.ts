@@ -143,7 +143,10 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
     [{ timeout: '1s' }, /Reports\.daily sets timeout.*add staleIfError/],
     [{ staleIfError: '1h', timeout: '2s', hardTimeout: '1s' }, /hardTimeout at or below timeout/],
     [{ lock: 'distributed' as const }, /lock: 'distributed', but cache 'default' is not a Redis alias/],
-    [{ vary: ['accept-language'] }, /Reports\.daily sets vary, which only applies to controller handlers/],
+    [
+      { vary: ['accept-language'] },
+      /Reports\.daily sets vary, which only applies to HTTP handlers and GraphQL resolvers/,
+    ],
     [{ prefix: '' }, /Reports\.daily has an empty prefix/],
     [{ tags: 'books' }, /Reports\.daily gives tags that are neither a list of non-empty strings nor a function/],
     [{ tags: ['books', ''] }, /gives tags that are neither/],
