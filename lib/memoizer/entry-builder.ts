@@ -1,13 +1,11 @@
-import rfdc from 'rfdc';
 import { Messages } from '../cache-memoize.messages.js';
 import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
 import type { StoredEntry } from '../stores/memo-store.interface.js';
+import { deepCopy } from '../serialization/deep-copy.js';
 import { toMilliseconds } from '../utils/duration.js';
 import type { MethodConfig } from './method-config.js';
 import { isTagList } from '../explorer/option-shapes.js';
 import type { Outcome } from './outcome.js';
-
-export const deepCopy = rfdc();
 
 /**
  * The entry to store for a result, or `undefined` when `unless` says not to store it.
