@@ -1,7 +1,18 @@
+/** A value as the user wrote it: `NaN` stays `NaN` (JSON would print `null`), strings are quoted. */
+function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol') return String(value);
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /** Every message the library shows a user, in one place. */
 export const Messages = {
   invalidDuration: (value: unknown, where: string) =>
-    `Invalid duration ${JSON.stringify(value) ?? String(value)} for ${where}: use a positive number of milliseconds ` +
+    `Invalid duration ${shown(value)} for ${where}: use a positive number of milliseconds ` +
     `or a string like '250ms', '30s', '5m', '2h' or '1d'.`,
   unknownAlias: (alias: string, where: string, known: string[]) =>
     `Unknown cache alias '${alias}' used by ${where}. Known aliases: ${known.map((a) => `'${a}'`).join(', ')}. ` +
@@ -27,8 +38,11 @@ export const Messages = {
   guardModeOnHandler: (owner: string) =>
     `${owner} is a controller handler with storeResult: false, which would answer later requests with an empty body: remove storeResult.`,
   invalidVary: (owner: string, name: unknown) =>
-    `${owner} has vary entry ${JSON.stringify(name) ?? String(name)}: give request header names, e.g. vary: ['accept-language'].`,
-  invalidPrefix: (owner: string) => `${owner} has an empty prefix: leave it out for '${owner}', or give a name.`,
+    `${owner} has vary entry ${shown(name)}: give request header names, e.g. vary: ['accept-language'].`,
+  invalidPrefix: (owner: string, prefix: unknown) =>
+    prefix === ''
+      ? `${owner} has an empty prefix: leave it out for '${owner}', or give a name.`
+      : `${owner} has prefix ${shown(prefix)}, which is not a string: give a name like '${owner}', or leave it out.`,
   notMemoized: (owner: string, known: string[]) =>
     `${owner} is not a memoized method of a provider in this application` +
     (known.length ? ` (memoized here: ${known.join(', ')})` : '') +
@@ -39,13 +53,14 @@ export const Messages = {
   unencodableArgument: (owner: string, what: string, where: string) =>
     `Cannot build a cache key for ${owner}: ${where} is ${what}. Give @CacheMemoize a key option, ` +
     `e.g. key: (user) => user.id, that returns only data.`,
-  invalidComputedTtl: (owner: string) =>
-    `the ttl function of ${owner} returned an invalid duration; the result was returned but not cached`,
+  invalidComputedTtl: (owner: string, value: unknown) =>
+    `The ttl function of ${owner} returned ${shown(value)}, which is not a duration: the result was returned but not cached. ` +
+    `Return a positive number of milliseconds or a string like '5m'.`,
   notEncodable: (owner: string, alias: string) =>
     `${owner} returned a value cache '${alias}' cannot store (a function, a symbol or a Promise inside it): ` +
     `the result was returned but not cached. Return plain data, or skip such results with unless.`,
   invalidRedisUrl: (alias: string, url: unknown) =>
-    `Cache alias '${alias}' has url ${JSON.stringify(url)}: give a Redis URL like 'redis://127.0.0.1:6379' or 'rediss://user:pass@host:6380/0'.`,
+    `Cache alias '${alias}' has url ${shown(url)}: give a Redis URL like 'redis://127.0.0.1:6379' or 'rediss://user:pass@host:6380/0'.`,
   invalidRedisOption: (alias: string) =>
     `Cache alias '${alias}' has a redis option that is neither ioredis options nor a Redis or Cluster client: pass one of those, or leave it out.`,
   redisUrlAndClient: (alias: string) =>
@@ -73,14 +88,18 @@ export const Messages = {
   hardTimeout: (owner: string, ms: number, key: string) =>
     `${owner} did not finish within its hardTimeout of ${ms}ms (key ${key}). Raise hardTimeout, or add staleIfError to serve the last value meanwhile.`,
   timerTooLong: (value: unknown, where: string) =>
-    `${where} is ${JSON.stringify(value)}, longer than Node's timers can wait (about 24.8 days): give a shorter duration.`,
+    `${where} is ${shown(value)}, longer than Node's timers can wait (about 24.8 days): give a shorter duration.`,
+  ttlTooLong: (value: unknown, where: string) =>
+    `${where} is ${shown(value)}, longer than the year an entry can be kept (a store would refuse or mistime it): ` +
+    `give at most '365d', and invalidate entries when their data changes.`,
   notAFunction: (owner: string, option: string) => `${owner} gives ${option} that is not a function: pass a function.`,
   invalidTags: (owner: string) =>
     `${owner} gives tags that are neither a list of non-empty strings nor a function of the call: e.g. tags: ['books'].`,
   invalidLock: (owner: string, lock: unknown) =>
-    `${owner} gives lock ${JSON.stringify(lock)}: use 'process' (the default), 'distributed' or false.`,
-  invalidComputedTags: (owner: string) =>
-    `the tags function of ${owner} returned something other than a list of non-empty strings; the result was returned but not cached`,
+    `${owner} gives lock ${shown(lock)}: use 'process' (the default), 'distributed' or false.`,
+  invalidComputedTags: (owner: string, value: unknown) =>
+    `The tags function of ${owner} returned ${shown(value)}, not a list of non-empty strings: the result was returned but not cached. ` +
+    `Return e.g. ['books', 'book:' + id].`,
   sameClassName: (owner: string) =>
     `Two different classes both make the default prefix of ${owner}, so they would share entries. ` +
     `Rename one, or give its methods a prefix of their own with @CacheMemoizeConfig({ prefix }) or @CacheMemoize({ prefix }).`,
@@ -88,6 +107,6 @@ export const Messages = {
     `${owner} is provided by two modules with different CacheMemoizeModule.forFeature() defaults, but a class has one memoizer per method. ` +
     `Give the class its defaults with @CacheMemoizeConfig, or provide it from one module.`,
   invalidStoreErrorMode: (value: unknown) =>
-    `forRoot({ onStoreError }) is ${JSON.stringify(value)}: use 'bypass' (the default) or 'throw'.`,
+    `forRoot({ onStoreError }) is ${shown(value)}: use 'bypass' (the default) or 'throw'.`,
   onEventNotAFunction: () => `forRoot({ onEvent }) must be a function receiving each CacheMemoizeEvent.`,
 };

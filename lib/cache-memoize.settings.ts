@@ -3,7 +3,7 @@ import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
 import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
-import { parseDuration, parseTimerDuration } from './utils/duration.js';
+import { parseTimerDuration, parseTtl } from './utils/duration.js';
 
 /**
  * The root options with every default applied and every duration parsed: the one place
@@ -28,7 +28,7 @@ export class CacheMemoizeSettings {
       );
     }
     this.namespace = options.namespace || undefined;
-    this.ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })');
+    this.ttlMs = parseTtl(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })')!;
     this.storeTimeoutMs = parseTimerDuration(
       options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
       'forRoot({ storeTimeout })',

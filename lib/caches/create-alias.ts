@@ -5,7 +5,7 @@ import { Messages } from '../cache-memoize.messages.js';
 import type { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
 import type { CacheDefinition, MemoryCacheDefinition } from '../interfaces/module-options.interface.js';
-import { parseOptionalDuration } from '../utils/duration.js';
+import { parseTtl } from '../utils/duration.js';
 import type { CacheAlias } from './cache-alias.js';
 import { CacheManagerMemoStore } from '../stores/cache-manager.store.js';
 import { MemoryMemoStore } from '../stores/memory.store.js';
@@ -13,7 +13,7 @@ import { createRedisAlias } from './create-redis-alias.js';
 
 /** Builds the store of one alias from its definition, validating it. */
 export function createAlias(name: string, definition: CacheDefinition, settings: CacheMemoizeSettings): CacheAlias {
-  const ttlMs = parseOptionalDuration(definition?.ttl, `cache alias '${name}' (ttl)`);
+  const ttlMs = parseTtl(definition?.ttl, `cache alias '${name}' (ttl)`);
   if (definition && 'cache' in definition && definition.cache) {
     const markBase = `${settings.namespace ? `${settings.namespace}:` : ''}${name}:`;
     const store = new CacheManagerMemoStore(name, definition.cache, markBase, settings.storeTimeoutMs);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { DEFAULT_LOCK } from '../cache-memoize.constants.js';
+import { DEFAULT_LOCK, MAX_TTL_MS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
@@ -9,7 +9,7 @@ import type { MemoizeDefaults, MemoizeOptions } from '../interfaces/memoize-opti
 import { KeyBuilder } from '../keys/key-builder.js';
 import { CacheRegistry } from '../caches/cache.registry.js';
 import { scopeOf } from '../stores/memo-store.interface.js';
-import { parseDuration, parseOptionalDuration, parseTimerDuration } from '../utils/duration.js';
+import { parseOptionalDuration, parseTimerDuration, parseTtl } from '../utils/duration.js';
 import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
 import { MemoizedMethod } from '../memoizer/memoized-method.js';
@@ -67,19 +67,22 @@ export class MemoizedMethodFactory {
       typeof ttlOption === 'function'
         ? ttlOption
         : ttlOption !== undefined
-          ? parseDuration(ttlOption, at('ttl'))
+          ? parseTtl(ttlOption, at('ttl'))!
           : (alias.ttlMs ?? this.settings.ttlMs);
     const refreshAfterMs = parseOptionalDuration(pick('refreshAfter'), at('refreshAfter'));
-    const staleIfErrorMs = parseOptionalDuration(pick('staleIfError'), at('staleIfError')) ?? 0;
+    const staleIfErrorMs = parseTtl(pick('staleIfError'), at('staleIfError')) ?? 0;
     const timeoutMs = parseTimerDuration(options.timeout, at('timeout'));
     const hardTimeoutMs = parseTimerDuration(options.hardTimeout, at('hardTimeout'));
     const lock = pick('lock') ?? DEFAULT_LOCK;
     const prefix = this.prefixOf(options, classDefaults, moduleDefaults, className, methodName);
 
-    if (prefix === '') throw new CacheConfigError(Messages.invalidPrefix(owner));
+    if (prefix === '') throw new CacheConfigError(Messages.invalidPrefix(owner, prefix));
     if (options.prefix === undefined) this.claimPrefix(prefix, type, owner);
     if (refreshAfterMs !== undefined && typeof ttl === 'number' && refreshAfterMs >= ttl) {
       throw new CacheConfigError(Messages.refreshAfterNotShorter(owner));
+    }
+    if (typeof ttl === 'number' && ttl + staleIfErrorMs > MAX_TTL_MS) {
+      throw new CacheConfigError(Messages.ttlTooLong(`${ttl}ms + ${staleIfErrorMs}ms`, at('ttl + staleIfError')));
     }
     if (timeoutMs !== undefined && staleIfErrorMs === 0) throw new CacheConfigError(Messages.timeoutNeedsStale(owner));
     if (timeoutMs !== undefined && hardTimeoutMs !== undefined && hardTimeoutMs <= timeoutMs) {

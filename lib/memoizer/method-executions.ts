@@ -1,4 +1,5 @@
 import { Messages } from '../cache-memoize.messages.js';
+import { CacheConfigError } from '../errors.js';
 import { ResultKind } from '../stores/memo-store.interface.js';
 import { EntryEncodeError } from '../serialization/entry-codec.js';
 import { DistributedExecution } from './distributed-execution.js';
@@ -115,7 +116,7 @@ export class MethodExecutions {
     return outcome;
   }
 
-  /** Stores the result; a store failure or a value the codec cannot encode is reported, never thrown. */
+  /** Stores the result; a store failure, a value the codec cannot encode or a bad ttl/tags answer is reported, never thrown. */
   private async save(instance: object, args: unknown[], key: string, outcome: Outcome, stamp: number): Promise<void> {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
@@ -123,6 +124,7 @@ export class MethodExecutions {
       if (entry !== undefined) await this.config.store.set(key, entry, this.config.scope);
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
+      else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
       else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
     }
   }
