@@ -9,6 +9,29 @@ function shown(value: unknown): string {
   }
 }
 
+/** The known name closest to a misspelt one (at most two edits away), for "did you mean". */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 /** Every message the library shows a user, in one place. */
 export const Messages = {
   invalidDuration: (value: unknown, where: string) =>
@@ -24,7 +47,24 @@ export const Messages = {
   noCaches: () =>
     `CacheMemoizeModule.forRoot({ caches }) declares no cache: leave 'caches' out for a memory cache, or declare one.`,
   appliedTwice: (owner: string) => `@CacheMemoize is applied twice to ${owner}: keep one.`,
-  notAMethod: (owner: string) => `@CacheMemoize on ${owner}: it decorates methods only, not accessors or fields.`,
+  notAMethod: (owner: string, what: string) =>
+    `@CacheMemoize on ${owner}, which is ${what}: it decorates methods only. Memoize a method, and call it from the getter.`,
+  notAMethodButField: (owner: string) =>
+    `@CacheMemoize on ${owner}, a field (an arrow function?): it decorates methods only. ` +
+    `Write it as a method, async ${owner.split('.').pop()}(...) { ... }, so Nest and the cache can see it.`,
+  staticMethod: (owner: string) =>
+    `@CacheMemoize on the static method ${owner}: only methods of provider instances are memoized, ` +
+    `wired through Nest's DI. Move it to an instance method of a provider.`,
+  notPromiseOrObservable: (owner: string, result: string) =>
+    `${owner} is memoized but returned ${result}, not a Promise or an Observable: its result could only be cached by ` +
+    `changing what callers receive. Make it async (or return an Observable), or remove @CacheMemoize.`,
+  featureWithoutRoot: (modules: string[]) =>
+    `CacheMemoizeModule.forFeature() is imported by ${modules.join(', ')}, but the application has no CacheMemoizeModule.forRoot(): ` +
+    `nothing would be memoized. Import CacheMemoizeModule.forRoot() once, e.g. in AppModule.`,
+  twoRoots: (modules: string[]) =>
+    `CacheMemoizeModule.forRoot() is imported more than once in this application (by ${modules.join(', ')}): ` +
+    `each would keep its own caches, and InvalidationService would only reach one of them. ` +
+    `Import forRoot() once (e.g. in AppModule; it is global), and forFeature() where a module needs its own defaults.`,
   distributedNeedsRedis: (owner: string, alias: string) =>
     `${owner} asks for lock: 'distributed', but cache '${alias}' is not a Redis alias. Use a { store: 'redis' } alias or lock: 'process'.`,
   refreshAfterNotShorter: (owner: string) =>
@@ -92,6 +132,14 @@ export const Messages = {
   ttlTooLong: (value: unknown, where: string) =>
     `${where} is ${shown(value)}, longer than the year an entry can be kept (a store would refuse or mistime it): ` +
     `give at most '365d', and invalidate entries when their data changes.`,
+  unknownOption: (where: string, name: string, known: readonly string[]) => {
+    const guess = closest(name, known);
+    return (
+      `${where} has an option '${name}' that CacheMemoizeModule does not know` +
+      (guess ? `: did you mean '${guess}'?` : '.') +
+      ` Known options: ${known.join(', ')}.`
+    );
+  },
   notAFunction: (owner: string, option: string) => `${owner} gives ${option} that is not a function: pass a function.`,
   invalidTags: (owner: string) =>
     `${owner} gives tags that are neither a list of non-empty strings nor a function of the call: e.g. tags: ['books'].`,

@@ -3,6 +3,7 @@ import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
 import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
+import { assertKnownOptions, ROOT_OPTION_NAMES } from './interfaces/option-names.js';
 import { parseTimerDuration, parseTtl } from './utils/duration.js';
 
 /**
@@ -19,6 +20,7 @@ export class CacheMemoizeSettings {
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
+    assertKnownOptions(options, ROOT_OPTION_NAMES, 'CacheMemoizeModule.forRoot()');
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
     this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;

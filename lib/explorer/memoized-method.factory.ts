@@ -15,6 +15,7 @@ import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.
 import { MemoizedMethod } from '../memoizer/memoized-method.js';
 import type { MethodConfig, ReturnMode } from '../memoizer/method-config.js';
 import { assertOptionShapes } from './option-shapes.js';
+import { assertKnownOptions, DEFAULTS_OPTION_NAMES, MEMOIZE_OPTION_NAMES } from '../interfaces/option-names.js';
 
 /** Where a method is declared, and whether it is a controller handler. */
 export interface MethodSite {
@@ -59,7 +60,16 @@ export class MemoizedMethodFactory {
     const pick = <K extends keyof MemoizeDefaults>(name: K): MemoizeDefaults[K] =>
       options[name] ?? classDefaults[name] ?? moduleDefaults[name];
     const at = (option: string) => `${owner} (${option})`;
+    assertKnownOptions(options, MEMOIZE_OPTION_NAMES, `@CacheMemoize() on ${owner}`);
+    assertKnownOptions(classDefaults, DEFAULTS_OPTION_NAMES, `@CacheMemoizeConfig() on ${className}`);
+    assertKnownOptions(
+      moduleDefaults,
+      DEFAULTS_OPTION_NAMES,
+      `CacheMemoizeModule.forFeature() of the module providing ${className}`,
+    );
     assertOptionShapes(options, owner);
+    assertOptionShapes(classDefaults, `@CacheMemoizeConfig() on ${className}`);
+    assertOptionShapes(moduleDefaults, `CacheMemoizeModule.forFeature() of the module providing ${className}`);
 
     const alias = this.registry.alias(pick('cache'), owner);
     const ttlOption = pick('ttl');
@@ -100,7 +110,7 @@ export class MemoizedMethodFactory {
       store: alias.store,
       keys: new KeyBuilder(this.settings.namespace, prefix, owner, options.key),
       scope: scopeOf(prefix),
-      returnMode: returnModeOf(type, methodName, original),
+      returnMode: returnModeOf(type, methodName, original, site.isHandler ? undefined : owner),
       ttl,
       tags: options.tags,
       skip: options.skip,
@@ -139,9 +149,29 @@ export class MemoizedMethodFactory {
   }
 }
 
-function returnModeOf(type: Function, methodName: string, original: Function): ReturnMode {
-  const declared = Reflect.getMetadata('design:returntype', type.prototype, methodName);
-  if (declared === Observable || declared?.prototype instanceof Observable) return 'observable';
-  if (declared === Promise || original.constructor.name === 'AsyncFunction') return 'promise';
+/**
+ * How the method hands out results, from its declared return type (emitDecoratorMetadata) or
+ * its being async. A declared type that is neither (`number`, `string`...) is refused now; an
+ * undeclared one is checked on the method's first run.
+ */
+function returnModeOf(
+  type: Function,
+  methodName: string,
+  original: Function,
+  /** Unset for controller handlers: the interceptor caches whatever they answer. */
+  owner: string | undefined,
+): ReturnMode {
+  const declared: unknown = Reflect.getMetadata('design:returntype', type.prototype, methodName);
+  if (declared === Observable || isSubclass(declared, Observable)) return 'observable';
+  if (declared === Promise || isSubclass(declared, Promise) || original.constructor.name === 'AsyncFunction') {
+    return 'promise';
+  }
+  if (owner !== undefined && typeof declared === 'function' && declared !== Object) {
+    throw new CacheConfigError(Messages.notPromiseOrObservable(owner, `a ${declared.name} (its declared return type)`));
+  }
   return 'unknown';
+}
+
+function isSubclass(declared: unknown, base: Function): boolean {
+  return typeof declared === 'function' && declared.prototype instanceof base;
 }

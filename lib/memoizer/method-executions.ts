@@ -62,7 +62,7 @@ export class MethodExecutions {
 
   /** `compute`, or by default the decorated method itself (no closure on the hit path); nothing stored. */
   run(instance: object, args: unknown[], compute: Compute | undefined, reason: RunReason = 'miss'): Promise<Outcome> {
-    return compute === undefined ? runOriginal(this.original, instance, args) : compute(reason);
+    return compute === undefined ? runOriginal(this.original, instance, args, this.config.owner) : compute(reason);
   }
 
   private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
