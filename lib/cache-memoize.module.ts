@@ -22,7 +22,7 @@ import { CacheMemoizeStats } from './observability/cache-memoize.stats.js';
 
 /** Holds the defaults of one `forFeature()` call, for the explorer to find among a module's imports. */
 @Module({})
-export class CacheMemoizeFeatureModule implements OnModuleInit {
+class CacheMemoizeFeatureModule implements OnModuleInit {
   constructor(private readonly modules: ModulesContainer) {}
 
   /** Without forRoot nothing reads these defaults, and no method would be memoized: say so. */
@@ -52,8 +52,7 @@ export class CacheMemoizeFeatureModule implements OnModuleInit {
     CacheRegistry,
     InvalidationService,
     CacheMemoizeStats,
-    MemoizedMethodFactory,
-    CacheMemoizeMetadataAccessor,
+    // The interceptor is provided by the user's modules and needs the handlers wired here.
     CachedHandlerRegistry,
   ],
 })

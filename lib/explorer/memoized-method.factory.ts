@@ -163,13 +163,12 @@ function returnModeOf(
 ): ReturnMode {
   const declared: unknown = Reflect.getMetadata('design:returntype', type.prototype, methodName);
   if (declared === Observable || isSubclass(declared, Observable)) return 'observable';
-  if (declared === Promise || isSubclass(declared, Promise) || original.constructor.name === 'AsyncFunction') {
-    return 'promise';
-  }
-  if (owner !== undefined && typeof declared === 'function' && declared !== Object) {
+  const promised =
+    declared === Promise || isSubclass(declared, Promise) || original.constructor.name === 'AsyncFunction';
+  if (!promised && owner !== undefined && typeof declared === 'function' && declared !== Object) {
     throw new CacheConfigError(Messages.notPromiseOrObservable(owner, `a ${declared.name} (its declared return type)`));
   }
-  return 'unknown';
+  return 'promise';
 }
 
 function isSubclass(declared: unknown, base: Function): boolean {
