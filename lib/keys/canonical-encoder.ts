@@ -32,7 +32,7 @@ export function encodeValue(value: unknown): string {
 function encode(value: unknown, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value);
     case 'boolean':
@@ -59,6 +59,19 @@ function encodeAt(value: unknown, ancestors: object[], step: () => string): stri
   }
 }
 
+/**
+ * `JSON.stringify` of a string, without its cost for the usual short printable ASCII argument
+ * (a slug, an id, a term), which JSON leaves as it is between quotes.
+ */
+function quote(value: string): string {
+  if (value.length > 64) return JSON.stringify(value);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(value);
+  }
+  return '"' + value + '"';
+}
+
 function encodeObject(value: object, ancestors: object[]): string {
   if (ancestors.includes(value)) throw new UnencodableValueError('a cycle');
   const proto = Object.getPrototypeOf(value);
@@ -72,6 +85,11 @@ function encodeObject(value: object, ancestors: object[]): string {
       ancestors.pop();
     }
   }
+  return encodeSpecial(value, proto, ancestors);
+}
+
+/** Everything but plain objects, kept out of encodeObject so the usual argument's path stays short. */
+function encodeSpecial(value: object, proto: { constructor: Function }, ancestors: object[]): string {
   if (value instanceof Date) return `Date(${value.getTime()})`;
   if (ArrayBuffer.isView(value)) {
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);

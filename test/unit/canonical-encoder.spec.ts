@@ -55,6 +55,24 @@ describe('the canonical key encoder', () => {
     expect(encodeValue(value)).toBe(expected);
   });
 
+  it('quotes every string exactly as JSON does', () => {
+    const strings = [
+      '',
+      'kettle',
+      'a"b',
+      'a\\b',
+      'tab\there',
+      '\u0000\u001f',
+      '\u007f',
+      'é',
+      '\u{1F600}',
+      '\ud800',
+      'x'.repeat(65),
+    ];
+    for (let code = 0; code < 0x300; code++) strings.push(`a${String.fromCharCode(code)}b`);
+    for (const value of strings) expect(encodeValue(value)).toBe(JSON.stringify(value));
+  });
+
   it.each([3, 16, 17, 40])('sorts %i fields as Array.prototype.sort() does', (count) => {
     const names = Array.from({ length: count }, (_, i) => `f${(i * 7) % count}${i % 3 ? 'x' : ''}`);
     const value = Object.fromEntries(names.map((name, i) => [name, i]));
