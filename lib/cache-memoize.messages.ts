@@ -136,6 +136,8 @@ export const Messages = {
   ttlTooLong: (value: unknown, where: string) =>
     `${where} is ${shown(value)}, longer than the year an entry can be kept (a store would refuse or mistime it): ` +
     `give at most '365d', and invalidate entries when their data changes.`,
+  optionsNotAnObject: (value: unknown) =>
+    `CacheMemoizeModule.forRoot() options are ${shown(value)}: give an object (a forRootAsync factory must return one), or {} for the defaults.`,
   unknownOption: (where: string, name: string, known: readonly string[]) => {
     const guess = closest(name, known);
     return (

@@ -20,6 +20,8 @@ export class CacheMemoizeSettings {
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
+    if (typeof options !== 'object' || options === null)
+      throw new CacheConfigError(Messages.optionsNotAnObject(options));
     assertKnownOptions(options, ROOT_OPTION_NAMES, 'CacheMemoizeModule.forRoot()');
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());

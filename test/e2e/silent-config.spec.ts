@@ -80,6 +80,14 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
     await existing.close();
   });
 
+  it('a forRootAsync factory that returns no object', async () => {
+    const error = await bootstrapFailure([
+      CacheMemoizeModule.forRootAsync({ useFactory: () => null as unknown as CacheMemoizeModuleOptions }),
+    ]);
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error.message).toMatch(/forRoot\(\) options are null: give an object/);
+  });
+
   it('an unknown option name in a forRootAsync factory result', async () => {
     const error = await bootstrapFailure([
       CacheMemoizeModule.forRootAsync({ useFactory: () => ({ tll: '5m' }) as CacheMemoizeModuleOptions }),
