@@ -174,6 +174,12 @@ function assertNoSymbolFields(value: object): void {
   }
 }
 
+/**
+ * A `#private` member in a class's source: an access (`this.#x`, also minified) or a
+ * declaration starting a line. A `'#tag'` inside a string is neither.
+ */
+const PRIVATE_MEMBER = /\.#[\p{ID_Start}$_]|^\s*(?:static\s+)?(?:async\s+)?(?:[gs]et\s+)?\*?#[\p{ID_Start}$_]/mu;
+
 /** Whether a class, or a class it extends, declares `#private` members, whose data no encoder can read. */
 const privateFieldsOf = new WeakMap<Function, boolean>();
 function hasPrivateFields(constructor: unknown): boolean {
@@ -181,7 +187,7 @@ function hasPrivateFields(constructor: unknown): boolean {
   let known = privateFieldsOf.get(constructor);
   if (known === undefined) {
     known =
-      /#[\p{ID_Start}$_]/u.test(Function.prototype.toString.call(constructor)) ||
+      PRIVATE_MEMBER.test(Function.prototype.toString.call(constructor)) ||
       hasPrivateFields(Object.getPrototypeOf(constructor));
     privateFieldsOf.set(constructor, known);
   }

@@ -181,6 +181,16 @@ describe('the canonical key encoder', () => {
     expect(failure([{ [symbol]: 2 }])).toMatchObject({ path: '$[0]' });
   });
 
+  it('keys a class that only mentions # in a string by its fields', () => {
+    class Hashtag {
+      constructor(readonly name: string) {}
+      label() {
+        return '#tag ' + this.name;
+      }
+    }
+    expect(encodeValue(new Hashtag('news'))).toBe('Hashtag{"name":"news"}');
+  });
+
   it('keeps apart what used to share a key', () => {
     const pairs: Array<[unknown, unknown]> = [
       [new Array(1), []],
