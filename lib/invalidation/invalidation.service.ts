@@ -4,7 +4,7 @@ import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { CacheRegistry } from '../caches/cache.registry.js';
-import { ALL_MARK, prefixMark, tagMark } from '../stores/memo-store.interface.js';
+import { ALL_MARK, prefixMark, tagMark } from '../stores/marks.js';
 import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.js';
 
 /**

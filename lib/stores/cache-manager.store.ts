@@ -2,8 +2,8 @@ import type { Cache } from 'cache-manager';
 import { MIN_MARK_LIFE_MS } from '../cache-memoize.constants.js';
 import { entryCodec } from '../serialization/entry-codec.js';
 import { withTimeout } from '../utils/with-timeout.js';
+import { tagMark, voids } from './marks.js';
 import type { EntryScope, MemoStore, StoredEntry } from './memo-store.interface.js';
-import { tagMark } from './memo-store.interface.js';
 
 /**
  * Any cache-manager `Cache` as an alias. Entries are encoded (see entry-codec), and
@@ -69,5 +69,5 @@ export class CacheManagerMemoStore implements MemoStore {
 }
 
 function isAtOrAfter(stamp: unknown, created: number): boolean {
-  return typeof stamp === 'number' && stamp >= created;
+  return typeof stamp === 'number' && voids(stamp, created);
 }

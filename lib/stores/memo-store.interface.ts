@@ -59,17 +59,3 @@ export interface MemoStore {
   /** Locks shared with other processes, for `lock: 'distributed'`; only stores shared across processes have them. */
   readonly locks?: DistributedLocks;
 }
-
-export const ALL_MARK = '*';
-export const tagMark = (tag: string): string => `tag:${tag}`;
-export const prefixMark = (prefix: string): string => `prefix:${prefix}`;
-
-/** The marks of a method with this prefix: the alias, then each `.`/`:`-separated level. */
-export function scopeOf(prefix: string): EntryScope {
-  const marks = [ALL_MARK];
-  for (let i = 0; i < prefix.length; i++) {
-    if (prefix[i] === '.' || prefix[i] === ':') marks.push(prefixMark(prefix.slice(0, i)));
-  }
-  marks.push(prefixMark(prefix));
-  return { marks };
-}

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { TOMBSTONE_LIFE_MS } from '../cache-memoize.constants.js';
-import { type EntryScope, type MemoStore, ResultKind, type StoredEntry, tagMark } from './memo-store.interface.js';
+import { tagMark, voids } from './marks.js';
+import { type EntryScope, type MemoStore, ResultKind, type StoredEntry } from './memo-store.interface.js';
 
 interface Mark {
   stamp: number;
@@ -14,7 +15,7 @@ const PRUNE_FLOOR = 1_024;
  * encoded, and read synchronously: the memoizer's hit path costs one Map lookup and a
  * clock read. Stamps and invalidation marks come from one counter, so they are never
  * equal: an entry is void when a mark it is checked against was set after its computation
- * started, and a tag or prefix costs one write to invalidate, whatever the number of
+ * started (the rule of marks.ts), and a tag or prefix costs one write to invalidate, whatever the number of
  * entries. A write never replaces an entry (or a deleted key's tombstone) computed later.
  */
 export class MemoryMemoStore implements MemoStore {
@@ -38,7 +39,7 @@ export class MemoryMemoStore implements MemoStore {
   get(key: string, scope: EntryScope, now = Date.now()): StoredEntry | undefined {
     const entry = this.lru.get(key) as StoredEntry | undefined;
     if (entry === undefined) return undefined;
-    if (entry.staleUntil <= now || (entry.created < this.lastMark && this.isVoided(entry, scope))) {
+    if (entry.staleUntil <= now || (voids(this.lastMark, entry.created) && this.isVoided(entry, scope))) {
       this.lru.delete(key);
       return undefined;
     }
@@ -53,7 +54,7 @@ export class MemoryMemoStore implements MemoStore {
   set(key: string, entry: StoredEntry, scope: EntryScope): void {
     const existing = this.lru.peek(key) as StoredEntry | undefined;
     if (existing !== undefined && existing.created > entry.created) return;
-    if (entry.created < this.lastMark && this.isVoided(entry, scope)) return;
+    if (voids(this.lastMark, entry.created) && this.isVoided(entry, scope)) return;
     const life = entry.staleUntil - Date.now();
     if (life > this.longestLife) this.longestLife = life;
     this.lru.set(key, entry);
@@ -80,11 +81,11 @@ export class MemoryMemoStore implements MemoStore {
 
   private isVoided(entry: StoredEntry, scope: EntryScope): boolean {
     for (const name of scope.marks) {
-      if ((this.marks.get(name)?.stamp ?? 0) > entry.created) return true;
+      if (voids(this.marks.get(name)?.stamp, entry.created)) return true;
     }
     if (entry.tags) {
       for (const tag of entry.tags) {
-        if ((this.marks.get(tagMark(tag))?.stamp ?? 0) > entry.created) return true;
+        if (voids(this.marks.get(tagMark(tag))?.stamp, entry.created)) return true;
       }
     }
     return false;

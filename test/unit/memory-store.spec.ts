@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryMemoStore } from '../../lib/stores/memory.store.js';
-import { ResultKind, scopeOf, type StoredEntry, tagMark } from '../../lib/stores/memo-store.interface.js';
+import { scopeOf, tagMark } from '../../lib/stores/marks.js';
+import { ResultKind, type StoredEntry } from '../../lib/stores/memo-store.interface.js';
 
 const scope = scopeOf('Users.get');
 const entry = (created: number, tags: string[], ttlMs = 100): StoredEntry => {

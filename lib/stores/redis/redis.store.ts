@@ -2,7 +2,8 @@ import { MIN_MARK_LIFE_MS, TOMBSTONE_LIFE_MS } from '../../cache-memoize.constan
 import { Messages } from '../../cache-memoize.messages.js';
 import type { RateLimitedLogger } from '../../utils/rate-limited-logger.js';
 import { withTimeout } from '../../utils/with-timeout.js';
-import { type EntryScope, type MemoStore, type StoredEntry, tagMark } from '../memo-store.interface.js';
+import { tagMark, voids as markVoids } from '../marks.js';
+import type { EntryScope, MemoStore, StoredEntry } from '../memo-store.interface.js';
 import type { DistributedLocks } from '../distributed-locks.interface.js';
 import { assertConnected, type RedisConnection } from './redis-client.factory.js';
 import { RedisClock } from './redis-clock.js';
@@ -161,6 +162,6 @@ export class RedisMemoStore implements MemoStore {
 }
 
 function voids(stamps: Array<string | Buffer | null>, created: number): boolean {
-  for (const stamp of stamps) if (stamp !== null && Number(String(stamp)) >= created) return true;
+  for (const stamp of stamps) if (stamp !== null && markVoids(Number(String(stamp)), created)) return true;
   return false;
 }
