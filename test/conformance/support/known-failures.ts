@@ -66,3 +66,25 @@ export function expectConformant(report: CheckerReport, faults = false): void {
     );
   }
 }
+
+/**
+ * Scripted scenarios of store-semantics.spec.ts known to fail today, by scenario and store
+ * ('*': every store). They run as `it.failing`: when a fix lands they fail, and their entry
+ * must go.
+ */
+const CACHE_STORE = '{ cache } (cache-manager over @keyv/redis)';
+const REDIS_STORES = ['redis', '3-master Redis Cluster'];
+const PENDING_SCENARIOS: Record<string, { stores: readonly string[]; why: string }> = {
+  'in-flight:invalidateTags': { stores: ['*'], why: 'issue 9 defect 1, joined flight' },
+  'in-flight:invalidatePrefix': { stores: ['*'], why: 'issue 9 defect 1, joined flight' },
+  'in-flight:invalidateAll': { stores: ['*'], why: 'issue 9 defect 1, joined flight' },
+  'in-flight:refresh': { stores: [CACHE_STORE], why: 'new: { cache } lets an older computation overwrite a refresh' },
+  'evicted-marks': { stores: [...REDIS_STORES, CACHE_STORE], why: 'issue 9 defect 3, an evicted mark revives' },
+  'evicted-tombstone': { stores: ['*'], why: 'issue 9 defects 3 and 4, an evicted tombstone lets an older result in' },
+  'corrupt-mark': { stores: REDIS_STORES, why: 'issue 9 defect 6, garbage in a mark is fatal' },
+};
+
+export function isPendingScenario(store: string, scenario: string): string | undefined {
+  const pending = PENDING_SCENARIOS[scenario];
+  return pending && (pending.stores.includes('*') || pending.stores.includes(store)) ? pending.why : undefined;
+}

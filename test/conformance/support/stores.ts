@@ -16,6 +16,8 @@ export const MEMORY_MAX = 1_000;
  */
 export interface ConformanceStore {
   readonly name: string;
+  /** Whether its marks and tombstones live where a test can reach them (not a memory alias's own maps). */
+  readonly reachable: boolean;
   /** Starts what the store needs; undefined when it cannot run here (the harness says why, loudly). */
   open(): Promise<OpenedStore | undefined>;
 }
@@ -61,6 +63,7 @@ async function evictFrom(client: Redis | Cluster, namespace: string, choose: (ke
 
 const memory: ConformanceStore = {
   name: 'memory',
+  reachable: false,
   open: async () => ({
     name: 'memory',
     shared: false,
@@ -87,6 +90,7 @@ function redisStore(
 ): ConformanceStore {
   return {
     name,
+    reachable: true,
     async open() {
       const target = await connect();
       if (!target) return undefined;
@@ -119,6 +123,7 @@ function redisStore(
 /** A cache-manager `Cache` over @keyv/redis, as users hand in through `{ cache }`, in a Keyv namespace per app. */
 const cacheManager: ConformanceStore = {
   name: '{ cache } (cache-manager over @keyv/redis)',
+  reachable: true,
   async open() {
     const redis = await provideRedis();
     if (!redis) return undefined;
