@@ -39,7 +39,7 @@ describe.each(CONFORMANCE_STORES)('the invalidation promise under concurrency, o
     const { ops, faults, app, namespace } = conformance;
     let evicting = Promise.resolve();
     if (setup?.faults) {
-      faults.plan = { throwBefore: 0.01, throwAfter: 0.01, delay: 0.05, delayMs: [1, 30] };
+      faults.plan = { throwBefore: 0.01, throwAfter: 0.01, delay: 0.05, delayMs: [1, 30], stall: 0.002 };
       // Soon after some invalidations, half the keys the store keeps (marks, tombstones, entries) go.
       const evictions = new Random(seed + 3);
       checker.afterInvalidation = () => {

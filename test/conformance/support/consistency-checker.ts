@@ -159,7 +159,7 @@ export class ConsistencyChecker {
 
   async run(target: CheckerTarget): Promise<CheckerReport> {
     const started = performance.now();
-    const callers = this.options.callers ?? 24;
+    const callers = this.options.callers ?? 32;
     await Promise.all(Array.from({ length: callers }, () => this.caller(target)));
     this.report.ms = Math.round(performance.now() - started);
     return this.report;

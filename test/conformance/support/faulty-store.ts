@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntryScope, MemoStore, StoredEntry } from '../../../lib/stores/memo-store.interface.js';
 import type { Random } from './random.js';
+import { stallEventLoop } from './stall.js';
 
 /** What a fault wrapper injects, each a chance per store call. */
 export interface FaultPlan {
@@ -11,6 +12,9 @@ export interface FaultPlan {
   /** The call is slow: it reaches the store after a random delay within `delayMs`. */
   delay?: number;
   delayMs?: readonly [number, number];
+  /** The call is sent, then this process's event loop blocks for `stallMs` while the answer is on its way. */
+  stall?: number;
+  stallMs?: readonly [number, number];
 }
 
 /** An error the fault wrapper made up; never the store's own. */
@@ -31,6 +35,7 @@ type StoreCall = 'get' | 'stamp' | 'set' | 'delete' | 'invalidate';
  */
 export class FaultyStore implements MemoStore {
   plan: FaultPlan = {};
+  /** How many calls of each kind got a fault. */
   readonly injected: Record<StoreCall, number> = { get: 0, stamp: 0, set: 0, delete: 0, invalidate: 0 };
 
   constructor(
@@ -71,10 +76,16 @@ export class FaultyStore implements MemoStore {
   }
 
   private through<T>(call: StoreCall, run: () => T | Promise<T>): T | Promise<T> {
-    const { throwBefore = 0, throwAfter = 0, delay = 0, delayMs = [1, 20] } = this.plan;
+    const { throwBefore = 0, throwAfter = 0, delay = 0, delayMs = [1, 20], stall = 0, stallMs = [50, 300] } = this.plan;
     if (this.random.chance(throwBefore)) {
       this.injected[call]++;
       return Promise.reject(new InjectedFault(`${call} refused`));
+    }
+    if (this.random.chance(stall)) {
+      this.injected[call]++;
+      const result = run();
+      stallEventLoop(this.random.int(stallMs[0], stallMs[1]));
+      return result;
     }
     const slow = this.random.chance(delay);
     const lost = this.random.chance(throwAfter);

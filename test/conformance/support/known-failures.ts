@@ -81,6 +81,8 @@ const PENDING_SCENARIOS: Record<string, { stores: readonly string[]; why: string
   'in-flight:refresh': { stores: [CACHE_STORE], why: 'new: { cache } lets an older computation overwrite a refresh' },
   'evicted-marks': { stores: [...REDIS_STORES, CACHE_STORE], why: 'issue 9 defect 3, an evicted mark revives' },
   'evicted-tombstone': { stores: ['*'], why: 'issue 9 defects 3 and 4, an evicted tombstone lets an older result in' },
+  'contract:newer-wins': { stores: [CACHE_STORE], why: 'new: the { cache } store stores whatever comes last' },
+  'contract:tombstone': { stores: [CACHE_STORE], why: 'new: the { cache } store leaves no tombstone' },
   'corrupt-mark': { stores: REDIS_STORES, why: 'issue 9 defect 6, garbage in a mark is fatal' },
 };
 
