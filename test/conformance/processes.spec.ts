@@ -6,7 +6,7 @@ import { WorkerProcess } from '../support/worker-process.js';
 import { ConsistencyChecker, formatReport } from './support/consistency-checker.js';
 import { expectConformant } from './support/known-failures.js';
 import { runSeed } from './support/random.js';
-import { OPERATIONS } from './support/settings.js';
+import { PROCESS_OPERATIONS } from './support/settings.js';
 
 const seed = runSeed();
 const PROCESSES = 3;
@@ -78,8 +78,8 @@ async function ownerOf(cluster: RedisCluster, key: string): Promise<RedisServer>
       await deployment?.stop();
     });
 
-    it(`no call started after an invalidation resolved in any process gets an older value (${OPERATIONS} operations)`, async () => {
-      const operations = OPERATIONS;
+    it(`no call started after an invalidation resolved in any process gets an older value (${PROCESS_OPERATIONS} operations)`, async () => {
+      const operations = PROCESS_OPERATIONS;
       const victim = await deployment.victim(namespace);
       const checker = new ConsistencyChecker({
         store: `${target.name}, ${PROCESSES} processes`,
