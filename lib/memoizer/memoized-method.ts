@@ -91,7 +91,9 @@ export class MemoizedMethod {
   /** Recomputes now, stores and returns the value; concurrent calls join this execution. */
   async refresh(instance: object, args: unknown[]): Promise<unknown> {
     const key = this.keyFor(args);
-    return this.valueOf(await this.executions.start(instance, args, key, undefined, 'refresh'));
+    const outcome = await this.executions.start(instance, args, key, undefined, 'refresh');
+    if (outcome.failure !== undefined) throw outcome.failure;
+    return this.valueOf(outcome);
   }
 
   /** The fresh cached value, without calling the method. */

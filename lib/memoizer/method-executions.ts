@@ -45,10 +45,17 @@ export class MethodExecutions {
     if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
     const running = this.flights.get(key);
     if (running === undefined) return this.track(key, this.execute(instance, args, key, compute, 'miss'));
-    return running.then((outcome) =>
-      outcome.refused
-        ? (this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss')))
-        : outcome,
+    return running.then((outcome) => (outcome.refused ? this.rejoin(instance, args, key, compute) : outcome));
+  }
+
+  /**
+   * For a caller whose joined execution was refused: one that began after it arrived, whose
+   * result is good for it, unless that too is a refresh that failed without a value.
+   */
+  private rejoin(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
+    const next = this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    return next.then((outcome) =>
+      outcome.failure === undefined ? outcome : this.rejoin(instance, args, key, compute),
     );
   }
 
@@ -98,7 +105,13 @@ export class MethodExecutions {
     compute: Compute | undefined,
     reason: RunReason,
   ): Promise<Outcome> {
-    const stamp = await this.stamp(key, reason === 'refresh');
+    let stamp: number | undefined;
+    try {
+      stamp = await this.stamp(key, reason === 'refresh');
+    } catch (failure) {
+      if (reason !== 'refresh') throw failure;
+      return { value: undefined, kind: ResultKind.Value, refused: true, failure };
+    }
     // Without a stamp the store is failing: the lock would fail too, so the method just runs.
     const outcome =
       this.distributed !== undefined && stamp !== undefined
@@ -129,12 +142,18 @@ export class MethodExecutions {
     const durationMs = performance.now() - started;
     this.telemetry.stats.recordRecompute(durationMs);
     if (reason !== 'miss') this.telemetry.emit('refresh', key, undefined, durationMs);
-    if (stamp === undefined) return outcome;
-    return (await this.save(instance, args, key, outcome, stamp, reason)) ? outcome : { ...outcome, refused: true };
+    // Without a stamp nothing was checked against the store's marks: callers that joined run again.
+    if (stamp === undefined) return { ...outcome, refused: true };
+    try {
+      return (await this.save(instance, args, key, outcome, stamp, reason)) ? outcome : { ...outcome, refused: true };
+    } catch (failure) {
+      if (reason !== 'refresh') throw failure;
+      return { ...outcome, refused: true, failure };
+    }
   }
 
   /**
-   * Stores the result; false when the store refused it (see Outcome.refused). A store
+   * Stores the result; false when the store refused it or failed (see Outcome.refused). A store
    * failure, a value the codec cannot encode or a bad ttl/tags answer (the method's
    * CacheConfigError) is reported, not thrown, except for a refresh, which must not resolve
    * unless its value took effect.
@@ -158,7 +177,11 @@ export class MethodExecutions {
           ? error
           : asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
-      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      else {
+        // Not stored, so not checked against marks either: callers that joined run again.
+        this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+        return false;
+      }
       return true;
     }
   }
