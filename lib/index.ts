@@ -9,7 +9,7 @@ export type { MethodArgs, MethodName, MethodResult } from './invalidation/invali
 export { CacheMemoizeStats, type MethodStatsSnapshot } from './observability/cache-memoize.stats.js';
 export { CacheConfigError, CacheKeyError, CacheMemoizeError, CacheMemoizeTimeoutError } from './errors.js';
 export type { Duration } from './utils/duration.js';
-export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
+export type { CacheMemoizeEvent, CacheMemoizeEventType, HitTier } from './interfaces/cache-memoize-event.interface.js';
 export type {
   MemoizeContext,
   MemoizeDefaults,
@@ -21,6 +21,7 @@ export type {
   CacheMemoizeModuleOptions,
   DistributedLockOptions,
   ExistingCacheDefinition,
+  LocalTierOptions,
   MemoryCacheDefinition,
   RedisCacheDefinition,
 } from './interfaces/module-options.interface.js';

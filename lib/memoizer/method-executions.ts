@@ -111,16 +111,23 @@ export class MethodExecutions {
     const durationMs = performance.now() - started;
     this.telemetry.stats.recordRecompute(durationMs);
     if (reason !== 'miss') this.telemetry.emit('refresh', key, undefined, durationMs);
-    if (stamp !== undefined) await this.save(instance, args, key, outcome, stamp);
+    if (stamp !== undefined) await this.save(instance, args, key, outcome, stamp, reason);
     return outcome;
   }
 
   /** Stores the result; a store failure or a value the codec cannot encode is reported, never thrown. */
-  private async save(instance: object, args: unknown[], key: string, outcome: Outcome, stamp: number): Promise<void> {
+  private async save(
+    instance: object,
+    args: unknown[],
+    key: string,
+    outcome: Outcome,
+    stamp: number,
+    reason: RunReason,
+  ): Promise<void> {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      if (entry !== undefined) await this.config.store.set(key, entry, this.config.scope);
+      if (entry !== undefined) await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));

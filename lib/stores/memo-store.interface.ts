@@ -48,8 +48,11 @@ export interface MemoStore {
   get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined>;
   /** The stamp to put in `created` for a miss starting now. */
   stamp(): number | Promise<number>;
-  /** Stores `entry`, unless the store holds one computed later (where it can tell). */
-  set(key: string, entry: StoredEntry, scope: EntryScope): void | Promise<void>;
+  /**
+   * Stores `entry`, unless the store holds one computed later (where it can tell).
+   * `replaces` (a refresh): resolve only once no process can serve the value it replaced.
+   */
+  set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): void | Promise<void>;
   /** Drops the entry, and where the store can, keeps older computations from storing theirs for a while. */
   delete(key: string): void | Promise<void>;
   /** Voids every entry carrying one of `marks` (tags as `tag:x`, prefixes as `prefix:x`, all as `*`). */

@@ -22,7 +22,8 @@ import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
 export class RedisMemoStore implements MemoStore {
   private readonly scripts: ScriptedRedis;
   private readonly clock: RedisClock;
-  private readonly markBase: string;
+  /** Where the alias's marks live (one hash slot); a two-tier alias's bus channel is named from it, so it shares their node. */
+  readonly markBase: string;
   private readonly tagBase: string;
   private readonly scopeKeys = new WeakMap<EntryScope, string[]>();
   /** Scopes whose entries carry tags: on a single Redis they are read with one script. */
@@ -64,12 +65,20 @@ export class RedisMemoStore implements MemoStore {
   }
 
   async set(key: string, entry: StoredEntry): Promise<void> {
+    await this.write(key, entry);
+  }
+
+  /** Like set, telling whether it was written (a two-tier alias keeps only what Redis took). */
+  async write(key: string, entry: StoredEntry): Promise<boolean> {
     const life = Math.ceil(entry.staleUntil - Date.now());
-    if (life <= 0) return;
+    if (life <= 0) return false;
     const encoded = redisEntry.encode(entry);
     if (life > this.longestLife) this.longestLife = life;
     this.assertConnected();
-    await withTimeout(this.scripts.cacheMemoizeWrite(key, String(entry.created), encoded, life), this.timeoutMs);
+    return (
+      (await withTimeout(this.scripts.cacheMemoizeWrite(key, String(entry.created), encoded, life), this.timeoutMs)) ===
+      1
+    );
   }
 
   /** A tombstone for a while, stamped now: a computation that started before cannot store its result. */
@@ -85,10 +94,15 @@ export class RedisMemoStore implements MemoStore {
 
   /** One script on the marks' node, so every process sees the marks before this resolves. */
   async invalidate(marks: readonly string[]): Promise<void> {
+    await this.mark(marks);
+  }
+
+  /** Like invalidate, resolving to the marks' stamp (a two-tier alias hands it to the other processes). */
+  async mark(marks: readonly string[]): Promise<number> {
     this.assertConnected();
     const life = Math.max(MIN_MARK_LIFE_MS, this.longestLife);
     const keys = marks.map((mark) => this.markBase + mark);
-    await withTimeout(this.scripts.cacheMemoizeMark(keys.length, ...keys, life), this.timeoutMs);
+    return Number(await withTimeout(this.scripts.cacheMemoizeMark(keys.length, ...keys, life), this.timeoutMs));
   }
 
   /** Closes the client if the alias opened it; a client handed in is left to its owner. */
