@@ -39,18 +39,19 @@ export class TwoTierMemoStore implements MemoStore {
     });
   }
 
-  stamp(): number | Promise<number> {
-    return this.remote.stamp();
+  stamp(exact?: boolean): number | Promise<number> {
+    return this.remote.stamp(exact);
   }
 
   /** `replaces`: a refresh, which resolves only once no process can serve the value it replaced. */
-  async set(key: string, entry: StoredEntry, scope: EntryScope, replaces = false): Promise<void> {
+  async set(key: string, entry: StoredEntry, scope: EntryScope, replaces = false): Promise<boolean> {
     const generation = this.local.generation;
-    const written = await this.remote.write(key, entry);
+    const written = await this.remote.set(key, entry, scope);
     this.local.replaced(key, entry.created);
     if (written && generation === this.local.generation && this.leased()) this.local.keep(key, entry, scope);
     if (replaces) await this.bus.invalidate({ key, created: entry.created });
     else if (written) this.bus.announce(key, entry.created);
+    return written;
   }
 
   async delete(key: string): Promise<void> {
