@@ -10,9 +10,10 @@ import { type EntryScope, ResultKind, type StoredEntry } from '../memo-store.int
  * into one floor that voids whatever was created before the newest (voiding too much costs a
  * read of Redis, never a stale value).
  *
- * `generation` changes with every invalidation applied and every gap in hearing them: a
- * Redis read begun under an older generation is not kept, which closes the race of a value
- * read just before an invalidation and kept just after it.
+ * `generation` changes with every key invalidated or refreshed and every gap in hearing
+ * invalidations: a Redis read begun under an older generation is not kept, which closes the
+ * race of a value read just before an invalidation and kept just after it (for marks, the
+ * marks themselves close it).
  */
 export class LocalTier {
   generation = 0;
@@ -48,7 +49,7 @@ export class LocalTier {
     if (voids(this.lastMark, entry.created) && this.isVoided(entry, scope)) return;
     const life = Math.min(entry.staleUntil - Date.now(), this.ttlMs ?? Infinity);
     if (life <= 0) return;
-    this.lru.set(key, this.ttlMs === undefined ? entry : { ...entry, staleUntil: Date.now() + life }, {});
+    this.lru.set(key, this.ttlMs === undefined ? entry : { ...entry, staleUntil: Date.now() + life });
   }
 
   /**
@@ -68,9 +69,12 @@ export class LocalTier {
     this.lru.delete(key);
   }
 
-  /** Marks stamped `stamp` on the Redis clock (tags as `tag:x`, prefixes as `prefix:x`, all as `*`). */
+  /**
+   * Marks stamped `stamp` on the Redis clock (tags as `tag:x`, prefixes as `prefix:x`, all as
+   * `*`). The generation stays: a value read before them was created before them, so the
+   * marks void it when it is kept, and reads of other keys go on filling the tier.
+   */
   mark(names: readonly string[], stamp: number): void {
-    this.generation++;
     for (const name of names) if (!(this.marks.get(name)! >= stamp)) this.marks.set(name, stamp);
     if (stamp > this.lastMark) this.lastMark = stamp;
     if (this.marks.size > this.max) {

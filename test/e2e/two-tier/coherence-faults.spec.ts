@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { type CoherenceReport, checkCoherence } from '../../support/coherence-checker.js';
+import { type CoherenceReport, checkCoherence, type Probe } from '../../support/coherence-checker.js';
 import { provideRedis, requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
 import { RedisServer } from '../../support/redis-server.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
@@ -13,7 +13,8 @@ const OPERATIONS = Number(process.env.COHERENCE_OPERATIONS ?? 1_500);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const summary = (fault: string, report: CoherenceReport) =>
   `${fault}: ${report.operations} operations (${report.reads} reads, ${report.invalidations} invalidations, ` +
-  `${report.failed} failed calls, ${report.localHits} local hits), ${report.violations.length} violations`;
+  `${report.failed} failed invalidations, ${report.failedReads} failed reads, ${report.localHits} local hits), ` +
+  `${report.violations.length} violations`;
 
 /**
  * Three processes of an app with a two-tier alias on a private redis-server, checked against
@@ -37,7 +38,24 @@ const summary = (fault: string, report: CoherenceReport) =>
         ),
       ),
     );
-  const check = async (fault: string, run?: () => Promise<void>) => {
+  /**
+   * Process 0, holding local copies of everything, is cut off from Redis for 2s; meanwhile
+   * process 1 invalidates everything and every item is read on process 0.
+   */
+  const partition = async (probe: Probe) => {
+    const each = async (read: (method: 'a' | 'b', id: number) => Promise<void>) => {
+      for (const method of probe.methods) for (let id = 0; id < probe.ids; id++) await read(method, id);
+    };
+    await each((method, id) => probe.read(0, method, id));
+    await each((method, id) => probe.read(0, method, id));
+    proxy.partitioned = true;
+    const started = Date.now();
+    await probe.invalidateAll(1);
+    await each((method, id) => probe.read(0, method, id));
+    await sleep(2_000 - (Date.now() - started));
+    proxy.partitioned = false;
+  };
+  const check = async (fault: string, run?: (probe: Probe) => Promise<void>) => {
     const report = await checkCoherence({ workers, truth, namespace, operations: OPERATIONS, fault: run });
     console.log(summary(fault, report));
     return report;
@@ -63,6 +81,7 @@ const summary = (fault: string, report: CoherenceReport) =>
 
   const expectCoherent = (report: CoherenceReport) => {
     expect(report.violations).toEqual([]);
+    expect(report.failedReads).toBe(0);
     expect(report.localHits).toBeGreaterThan(0);
   };
 
@@ -90,11 +109,7 @@ const summary = (fault: string, report: CoherenceReport) =>
   }, 120_000);
 
   it('holds while one process is partitioned from Redis for 2s', async () => {
-    const report = await check('partition 2s', async () => {
-      proxy.partitioned = true;
-      await sleep(2_000);
-      proxy.partitioned = false;
-    });
+    const report = await check('partition 2s', partition);
     expectCoherent(report);
   }, 120_000);
 
@@ -111,11 +126,7 @@ const summary = (fault: string, report: CoherenceReport) =>
   it('catches a planted bug: a process serving local copies without its lease', async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
     workers = await start('ignore-lease');
-    const report = await check('planted bug (lease ignored), partition 2s', async () => {
-      proxy.partitioned = true;
-      await sleep(2_000);
-      proxy.partitioned = false;
-    });
+    const report = await check('planted bug (lease ignored), partition 2s', partition);
     expect(report.violations.length).toBeGreaterThan(0);
   }, 180_000);
 });
