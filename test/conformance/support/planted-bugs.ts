@@ -26,8 +26,8 @@ export class StampedAtStoreTime implements MemoStore {
     return this.inner.stamp();
   }
 
-  async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<void> {
-    await this.inner.set(key, { ...entry, created: await this.inner.stamp() }, scope);
+  async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<boolean> {
+    return this.inner.set(key, { ...entry, created: await this.inner.stamp() }, scope);
   }
 
   delete(key: string) {
