@@ -55,12 +55,12 @@ export class FaultyStore implements MemoStore {
     return this.through('get', () => this.inner.get(key, scope, now));
   }
 
-  stamp() {
-    return this.through('stamp', () => this.inner.stamp());
+  stamp(exact?: boolean) {
+    return this.through('stamp', () => this.inner.stamp(exact));
   }
 
-  set(key: string, entry: StoredEntry, scope: EntryScope) {
-    return this.through('set', () => this.inner.set(key, entry, scope));
+  set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean) {
+    return this.through('set', () => this.inner.set(key, entry, scope, replaces));
   }
 
   delete(key: string) {

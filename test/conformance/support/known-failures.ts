@@ -73,7 +73,7 @@ export function expectConformant(report: CheckerReport, faults = false): void {
  * must go.
  */
 const CACHE_STORE = '{ cache } (cache-manager over @keyv/redis)';
-const REDIS_STORES = ['redis', '3-master Redis Cluster'];
+const REDIS_STORES = ['redis', '3-master Redis Cluster', 'two-tier (Redis + local tier)'];
 const PENDING_SCENARIOS: Record<string, { stores: readonly string[]; why: string }> = {
   'in-flight:invalidateTags': { stores: ['*'], why: 'issue 9 defect 1, joined flight' },
   'in-flight:invalidatePrefix': { stores: ['*'], why: 'issue 9 defect 1, joined flight' },
