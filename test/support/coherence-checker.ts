@@ -137,7 +137,7 @@ export async function checkCoherence(options: {
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 6 }, lane));
   await fault;
-  report.operations = next;
+  report.operations = report.reads + report.invalidations;
   const hitsAfter = await localHits();
   report.localHits = hitsAfter.reduce((sum, hits, i) => sum + hits - hitsBefore[i], 0);
   return report;

@@ -71,6 +71,11 @@ export class TwoTierMemoStore implements MemoStore {
     await this.remote.close();
   }
 
+  /** Whether this process hears invalidations now (its lease holds): for a health check. */
+  get hearing(): boolean {
+    return this.bus.leased();
+  }
+
   /** Whether local copies may be served: a protected seam, so a test can plant the bug of ignoring the lease. */
   protected leased(): boolean {
     return this.bus.leased();
