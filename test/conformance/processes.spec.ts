@@ -6,7 +6,7 @@ import { WorkerProcess } from '../support/worker-process.js';
 import { ConsistencyChecker, formatReport } from './support/consistency-checker.js';
 import { expectConformant } from './support/known-failures.js';
 import { runSeed } from './support/random.js';
-import { FAULT_OPERATIONS } from './support/settings.js';
+import { PROCESS_OPERATIONS } from './support/settings.js';
 
 const seed = runSeed();
 const PROCESSES = 3;
@@ -78,8 +78,8 @@ async function ownerOf(cluster: RedisCluster, key: string): Promise<RedisServer>
       await deployment?.stop();
     });
 
-    it(`no call started after an invalidation resolved in any process gets an older value (${FAULT_OPERATIONS} operations)`, async () => {
-      const operations = FAULT_OPERATIONS;
+    it(`no call started after an invalidation resolved in any process gets an older value (${PROCESS_OPERATIONS} operations)`, async () => {
+      const operations = PROCESS_OPERATIONS;
       const victim = await deployment.victim(namespace);
       const checker = new ConsistencyChecker({
         store: `${target.name}, ${PROCESSES} processes`,
@@ -98,7 +98,7 @@ async function ownerOf(cluster: RedisCluster, key: string): Promise<RedisServer>
         ],
       });
       // The source of truth stays in this process: each worker's computation reads it here, in order.
-      for (const worker of workers) worker.answer((method, id) => checker.read(method, id));
+      workers.forEach((worker, lane) => worker.answer((method, id) => checker.read(method, id, lane)));
       // The coordinator orders operations: a call is sent only after the resolutions it is checked against came back.
       const report = await checker.run({
         lanes: PROCESSES,

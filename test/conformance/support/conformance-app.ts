@@ -4,6 +4,7 @@ import { CacheMemoizeModule, type CacheMemoizeModuleOptions, CacheRegistry } fro
 import { CacheMemoizeSettings } from '../../../lib/cache-memoize.settings.js';
 import type { MemoStore } from '../../../lib/stores/memo-store.interface.js';
 import { uniqueNamespace } from '../../support/redis-harness.js';
+import { waitFor } from '../../support/redis-server.js';
 import { FaultyStore } from './faulty-store.js';
 import { ConformanceOperations } from './operations.js';
 import { Random } from './random.js';
@@ -24,6 +25,8 @@ export interface ConformanceAppOptions {
   /** Seeds the fault wrapper's choices. */
   seed?: number;
   moduleOptions?: Omit<CacheMemoizeModuleOptions, 'caches' | 'namespace'>;
+  /** Another application's namespace, to share its entries as a second process would. */
+  namespace?: string;
   /** Wraps the real store, under the fault wrapper: how a test plants a bug. */
   plant?: (store: MemoStore) => MemoStore;
 }
@@ -35,7 +38,7 @@ export interface ConformanceAppOptions {
  * before the explorer wires the methods to it.
  */
 export async function startConformanceApp(store: OpenedStore, options: ConformanceAppOptions): Promise<ConformanceApp> {
-  const namespace = uniqueNamespace('conf');
+  const namespace = options.namespace ?? uniqueNamespace('conf');
   const random = new Random((options.seed ?? 1) + 2);
   let faults: FaultyStore | undefined;
   const moduleRef = await Test.createTestingModule({
@@ -64,6 +67,16 @@ export async function startConformanceApp(store: OpenedStore, options: Conforman
     .compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
+  // A client still connecting fails fast, and the memoizer bypasses it: start once it answers.
+  const real = faults!.inner;
+  await waitFor(
+    () =>
+      Promise.resolve(real.stamp()).then(
+        () => true,
+        () => false,
+      ),
+    `${store.name} to answer`,
+  );
   return {
     app,
     ops: new ConformanceOperations(app),

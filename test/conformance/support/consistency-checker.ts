@@ -134,12 +134,12 @@ export class ConsistencyChecker {
   }
 
   /** What a memoized method reads: answered here, in the coordinator, so every read has its place in the sequence. */
-  read(method: MethodId, id: number): ComputationPlan {
+  read(method: MethodId, id: number, lane = 0): ComputationPlan {
     const [min, max] = this.options.delayMs ?? [0, 15];
     const [stallMin, stallMax] = this.options.stallMs ?? [50, 300];
     const stalls = this.computations.chance(this.options.computationStallChance ?? 0.001);
     return {
-      reading: this.database.read(method, id),
+      reading: this.database.read(method, id, lane),
       delayMs: this.computations.int(min, max),
       stallMs: stalls ? this.computations.int(stallMin, stallMax) : 0,
     };
@@ -284,7 +284,7 @@ export function formatReport(report: CheckerReport): string {
   for (const v of report.violations.slice(0, 5)) {
     const { got, floor } = v;
     lines.push(
-      `  ${v.what}: ${v.call} started at #${v.started} on lane ${v.lane} got version ${got?.version} computed at #${got?.seq}` +
+      `  ${v.what}: ${v.call} started at #${v.started} on lane ${v.lane} got version ${got?.version} computed at #${got?.seq} on lane ${got?.lane}` +
         (floor
           ? `, but ${floor.by} was made at #${floor.issued} and resolved at #${floor.resolved} (lane ${floor.lane})`
           : ''),

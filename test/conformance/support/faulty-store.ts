@@ -5,6 +5,8 @@ import { stallEventLoop } from './stall.js';
 
 /** What a fault wrapper injects, each a chance per store call. */
 export interface FaultPlan {
+  /** The store calls the plan applies to; all by default. */
+  only?: readonly StoreCall[];
   /** The call fails before it reaches the store (a refused connection). */
   throwBefore?: number;
   /** The call reaches the store, then fails (the reply was lost, or came after the caller gave up). */
@@ -25,7 +27,7 @@ export class InjectedFault extends Error {
   }
 }
 
-type StoreCall = 'get' | 'stamp' | 'set' | 'delete' | 'invalidate';
+export type StoreCall = 'get' | 'stamp' | 'set' | 'delete' | 'invalidate';
 
 /**
  * A store decorator around a real store (never a mock): every call goes to the store it
@@ -35,6 +37,8 @@ type StoreCall = 'get' | 'stamp' | 'set' | 'delete' | 'invalidate';
  */
 export class FaultyStore implements MemoStore {
   plan: FaultPlan = {};
+  /** How many calls of each kind the store (or a fault) has answered, so a test can wait for one. */
+  readonly answered: Record<StoreCall, number> = { get: 0, stamp: 0, set: 0, delete: 0, invalidate: 0 };
   /** How many calls of each kind got a fault. */
   readonly injected: Record<StoreCall, number> = { get: 0, stamp: 0, set: 0, delete: 0, invalidate: 0 };
 
@@ -76,6 +80,16 @@ export class FaultyStore implements MemoStore {
   }
 
   private through<T>(call: StoreCall, run: () => T | Promise<T>): T | Promise<T> {
+    const result = this.inject(call, run);
+    if (result instanceof Promise) {
+      const count = () => void this.answered[call]++;
+      result.then(count, count);
+    } else this.answered[call]++;
+    return result;
+  }
+
+  private inject<T>(call: StoreCall, run: () => T | Promise<T>): T | Promise<T> {
+    if (this.plan.only !== undefined && !this.plan.only.includes(call)) return run();
     const { throwBefore = 0, throwAfter = 0, delay = 0, delayMs = [1, 20], stall = 0, stallMs = [50, 300] } = this.plan;
     if (this.random.chance(throwBefore)) {
       this.injected[call]++;

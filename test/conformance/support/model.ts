@@ -18,6 +18,8 @@ export interface Reading {
   version: number;
   /** Position of the computation's start in the run's one sequence of events. */
   seq: number;
+  /** The process (lane) the computation ran in. */
+  lane: number;
 }
 
 /** The tags each method's entries carry (Ledger.total has none: untagged entries take another read path). */

@@ -22,12 +22,12 @@ export class StampedAtStoreTime implements MemoStore {
     return this.inner.get(key, scope, now);
   }
 
-  stamp() {
-    return this.inner.stamp();
+  stamp(exact?: boolean) {
+    return this.inner.stamp(exact);
   }
 
   async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<boolean> {
-    return this.inner.set(key, { ...entry, created: await this.inner.stamp() }, scope);
+    return this.inner.set(key, { ...entry, created: await this.inner.stamp(true) }, scope);
   }
 
   delete(key: string) {

@@ -27,7 +27,7 @@ export class VersionedDatabase {
     this.versions[id]++;
   }
 
-  read(method: MethodId, id: number): Reading {
-    return { method, id, version: this.versions[id], seq: this.sequence.next() };
+  read(method: MethodId, id: number, lane = 0): Reading {
+    return { method, id, version: this.versions[id], seq: this.sequence.next(), lane };
   }
 }
