@@ -83,7 +83,6 @@ const PENDING_SCENARIOS: Record<string, { stores: readonly string[]; why: string
     stores: ['memory'],
     why: "new on 'inval': the joined call gets the refresh's CacheStoreError",
   },
-  'cross-app-join': { stores: ['redis', '3-master Redis Cluster', CACHE_STORE], why: JOINED_UNSTORED },
   'evicted-tombstone': {
     stores: [CACHE_STORE],
     why: 'limit of { cache }: an evicted tombstone lets a plain write through',
