@@ -9,6 +9,8 @@ export type BusMessage =
   | { kind: 'i'; from: string; id: number; change: Invalidation }
   /** `from` applied invalidation `id` of `to`. */
   | { kind: 'a'; from: string; to: string; id: number }
+  /** The sender is shutting down and serves no local copy any more: nobody waits for it. */
+  | { kind: 'b'; from: string; sentAt: number }
   /** The sender stored a value computed from `created` under `key`: older copies go. Nobody acknowledges it. */
   | { kind: 's'; from: string; created: number; key: string };
 
@@ -24,7 +26,8 @@ export const busMessages = {
   encode(message: BusMessage): string {
     switch (message.kind) {
       case 'h':
-        return `h|${message.from}|${message.sentAt}`;
+      case 'b':
+        return `${message.kind}|${message.from}|${message.sentAt}`;
       case 'a':
         return `a|${message.from}|${message.to}|${message.id}`;
       case 's':
@@ -42,6 +45,7 @@ export const busMessages = {
     try {
       switch (kind) {
         case 'h':
+        case 'b':
           return { kind, from, sentAt: Number(a) };
         case 'a':
           return b === undefined ? undefined : { kind, from, to: a, id: Number(b) };

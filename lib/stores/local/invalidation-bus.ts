@@ -92,6 +92,9 @@ export class InvalidationBus implements BusChannelListener {
         if (self) return this.waiting.get(message.id)?.echoed(this.peers, this.listeningSince);
         apply(this.local, message.change);
         return this.publish({ kind: 'a', from: this.id, to: message.from, id: message.id });
+      case 'b':
+        if (!self) this.peers.delete(message.from);
+        return;
       case 'a':
         if (message.to === this.id) this.waiting.get(message.id)?.ack(message.from);
         return;
@@ -114,11 +117,14 @@ export class InvalidationBus implements BusChannelListener {
     this.local.clear();
   }
 
+  /** Stops serving local copies, then tells the others not to wait for this process any more. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     for (const acks of this.waiting.values()) acks.cancel();
     this.lost();
+    const bye = busMessages.encode({ kind: 'b', from: this.id, sentAt: performance.now() });
+    await withTimeout(this.channel.publish(bye), this.timeoutMs).catch(() => undefined);
     await this.channel.close();
   }
 
