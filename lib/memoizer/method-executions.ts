@@ -21,6 +21,8 @@ export class MethodExecutions {
   /** Whether the method hands out Observables; learned from its results when metadata did not say. */
   observable: boolean;
   private readonly flights = new Map<string, Promise<Outcome>>();
+  /** For stores that have one, the joinEpoch each flight began under (see MemoStore.joinEpoch). */
+  private readonly epochs = new Map<string, number>();
   /** Set for `lock: 'distributed'`: executions then also take turns with other processes. */
   private readonly distributed: DistributedExecution | undefined;
 
@@ -44,7 +46,8 @@ export class MethodExecutions {
   join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
     if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
     const running = this.flights.get(key);
-    if (running === undefined) return this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    if (running === undefined || !this.joinable(key))
+      return this.track(key, this.execute(instance, args, key, compute, 'miss'));
     return running.then((outcome) =>
       outcome.refused
         ? (this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss')))
@@ -66,11 +69,13 @@ export class MethodExecutions {
   /** Callers arriving from now on start a new execution; the running one can no longer store its result. */
   forget(key: string): void {
     this.flights.delete(key);
+    this.epochs.delete(key);
   }
 
   /** After a tag, prefix or alias invalidation: no caller arriving from now on joins a running execution. */
   forgetAll(): void {
     this.flights.clear();
+    this.epochs.clear();
   }
 
   isRunning(key: string): boolean {
@@ -82,10 +87,19 @@ export class MethodExecutions {
     return compute === undefined ? runOriginal(this.original, instance, args) : compute(reason);
   }
 
+  private joinable(key: string): boolean {
+    const { store } = this.config;
+    return store.joinEpoch === undefined || this.epochs.get(key) === store.joinEpoch();
+  }
+
   private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
     this.flights.set(key, flight);
+    if (this.config.store.joinEpoch !== undefined) this.epochs.set(key, this.config.store.joinEpoch());
     const land = () => {
-      if (this.flights.get(key) === flight) this.flights.delete(key);
+      if (this.flights.get(key) === flight) {
+        this.flights.delete(key);
+        this.epochs.delete(key);
+      }
     };
     flight.then(land, land);
     return flight;

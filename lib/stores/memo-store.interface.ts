@@ -66,6 +66,12 @@ export interface MemoStore {
   delete(key: string): void | Promise<void>;
   /** Voids every entry carrying one of `marks` (tags as `tag:x`, prefixes as `prefix:x`, all as `*`). */
   invalidate(marks: readonly string[]): void | Promise<void>;
+  /**
+   * Two-tier aliases: which invalidations this process has heard so far (NaN while it cannot
+   * hear them). A computation begun under another answer is not joined: an invalidation it
+   * did not see may have resolved since, in another process.
+   */
+  joinEpoch?(): number;
   /** Releases what the store opened; called on application shutdown. */
   close(): Promise<void>;
   /** Locks shared with other processes, for `lock: 'distributed'`; only stores shared across processes have them. */

@@ -142,6 +142,7 @@ export function apply(local: LocalTier, change: Invalidation): void {
   if ('marks' in change) local.mark(change.marks, change.stamp);
   else if ('created' in change) {
     local.generation++;
+    local.heard++;
     local.replaced(change.key, change.created);
   } else local.drop(change.key);
 }

@@ -17,6 +17,8 @@ import { type EntryScope, ResultKind, type StoredEntry } from '../memo-store.int
  */
 export class LocalTier {
   generation = 0;
+  /** Changes with every invalidation applied and every gap: executions begun under another value are not joined. */
+  heard = 0;
   private readonly lru: LRUCache<string, StoredEntry>;
   private readonly marks = new Map<string, number>();
   /** The newest mark applied: an entry created after it cannot be void and is not checked. */
@@ -66,6 +68,7 @@ export class LocalTier {
   /** One key was invalidated. */
   drop(key: string): void {
     this.generation++;
+    this.heard++;
     this.lru.delete(key);
   }
 
@@ -75,6 +78,7 @@ export class LocalTier {
    * marks void it when it is kept, and reads of other keys go on filling the tier.
    */
   mark(names: readonly string[], stamp: number): void {
+    this.heard++;
     for (const name of names) if (!(this.marks.get(name)! >= stamp)) this.marks.set(name, stamp);
     if (stamp > this.lastMark) this.lastMark = stamp;
     if (this.marks.size > this.max) {
@@ -86,6 +90,7 @@ export class LocalTier {
   /** A gap in hearing invalidations: nothing kept before it may be served. */
   clear(): void {
     this.generation++;
+    this.heard++;
     this.lru.clear();
   }
 

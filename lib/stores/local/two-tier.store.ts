@@ -66,6 +66,11 @@ export class TwoTierMemoStore implements MemoStore {
     await this.bus.invalidate({ marks, stamp });
   }
 
+  /** While leased, the invalidations heard so far; NaN otherwise, so nothing begun then is joined. */
+  joinEpoch(): number {
+    return this.leased() ? this.local.heard : Number.NaN;
+  }
+
   async close(): Promise<void> {
     await this.bus.close();
     await this.remote.close();
