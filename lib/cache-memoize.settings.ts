@@ -1,9 +1,15 @@
-import { DEFAULT_CACHE_ALIAS, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL } from './cache-memoize.constants.js';
+import {
+  DEFAULT_CACHE_ALIAS,
+  DEFAULT_CREDENTIAL_HEADERS,
+  DEFAULT_STORE_TIMEOUT,
+  DEFAULT_TTL,
+} from './cache-memoize.constants.js';
 import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
 import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
-import { parseDuration, parseTimerDuration } from './utils/duration.js';
+import { assertKnownOptions, ROOT_OPTION_NAMES } from './interfaces/option-names.js';
+import { parseTimerDuration, parseTtl } from './utils/duration.js';
 
 /**
  * The root options with every default applied and every duration parsed: the one place
@@ -17,8 +23,13 @@ export class CacheMemoizeSettings {
   readonly storeTimeoutMs: number;
   readonly throwOnStoreError: boolean;
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
+  /** The default credential headers and the module's own, lower-cased, without repeats. */
+  readonly credentialHeaders: readonly string[];
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
+    if (typeof options !== 'object' || options === null)
+      throw new CacheConfigError(Messages.optionsNotAnObject(options));
+    assertKnownOptions(options, ROOT_OPTION_NAMES, 'CacheMemoizeModule.forRoot()');
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
     this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;
@@ -28,7 +39,7 @@ export class CacheMemoizeSettings {
       );
     }
     this.namespace = options.namespace || undefined;
-    this.ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })');
+    this.ttlMs = parseTtl(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })')!;
     this.storeTimeoutMs = parseTimerDuration(
       options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
       'forRoot({ storeTimeout })',
@@ -41,5 +52,14 @@ export class CacheMemoizeSettings {
       throw new CacheConfigError(Messages.onEventNotAFunction());
     this.throwOnStoreError = onStoreError === 'throw';
     this.onEvent = onEvent;
+    this.credentialHeaders = credentialHeadersOf(options.credentialHeaders);
   }
+}
+
+function credentialHeadersOf(extra: unknown): readonly string[] {
+  if (extra === undefined) return DEFAULT_CREDENTIAL_HEADERS;
+  if (!Array.isArray(extra) || !extra.every((name) => typeof name === 'string' && name.trim() !== '')) {
+    throw new CacheConfigError(Messages.invalidCredentialHeaders(extra));
+  }
+  return [...new Set([...DEFAULT_CREDENTIAL_HEADERS, ...extra.map((name: string) => name.trim().toLowerCase())])];
 }

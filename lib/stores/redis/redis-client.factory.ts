@@ -13,7 +13,7 @@ export interface RedisConnection {
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 
 /** Raised at once, without queueing, for a store call while the connection is down. */
-export class RedisUnavailableError extends Error {
+class RedisUnavailableError extends Error {
   constructor(status: string) {
     super(`Redis is not connected (${status})`);
     this.name = 'RedisUnavailableError';
