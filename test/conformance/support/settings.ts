@@ -5,6 +5,6 @@
  */
 export const OPERATIONS = Number(process.env.CONFORMANCE_OPERATIONS || 10_000);
 /** Operations of the run with store faults and evictions. */
-export const FAULT_OPERATIONS = Math.ceil(OPERATIONS / 3);
+export const FAULT_OPERATIONS = Math.ceil(OPERATIONS / 4);
 /** Operations of each cross-process run (three processes, one killed Redis). */
 export const PROCESS_OPERATIONS = Math.ceil(OPERATIONS / 2);
