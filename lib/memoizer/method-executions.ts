@@ -21,6 +21,8 @@ export class MethodExecutions {
   /** Whether the method hands out Observables; learned from its results when metadata did not say. */
   observable: boolean;
   private readonly flights = new Map<string, Promise<Outcome>>();
+  /** For stores that have one, the joinEpoch each flight began under (see MemoStore.joinEpoch). */
+  private readonly epochs = new Map<string, number>();
   /** Set for `lock: 'distributed'`: executions then also take turns with other processes. */
   private readonly distributed: DistributedExecution | undefined;
 
@@ -44,7 +46,8 @@ export class MethodExecutions {
   join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
     if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
     const running = this.flights.get(key);
-    if (running === undefined) return this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    if (running === undefined || !this.joinable(key))
+      return this.track(key, this.execute(instance, args, key, compute, 'miss'));
     return running.then((outcome) => (outcome.refused ? this.rejoin(instance, args, key, compute) : outcome));
   }
 
@@ -73,11 +76,13 @@ export class MethodExecutions {
   /** Callers arriving from now on start a new execution; the running one can no longer store its result. */
   forget(key: string): void {
     this.flights.delete(key);
+    this.epochs.delete(key);
   }
 
   /** After a tag, prefix or alias invalidation: no caller arriving from now on joins a running execution. */
   forgetAll(): void {
     this.flights.clear();
+    this.epochs.clear();
   }
 
   isRunning(key: string): boolean {
@@ -89,10 +94,19 @@ export class MethodExecutions {
     return compute === undefined ? runOriginal(this.original, instance, args, this.config.owner) : compute(reason);
   }
 
+  private joinable(key: string): boolean {
+    const { store } = this.config;
+    return store.joinEpoch === undefined || this.epochs.get(key) === store.joinEpoch();
+  }
+
   private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
     this.flights.set(key, flight);
+    if (this.config.store.joinEpoch !== undefined) this.epochs.set(key, this.config.store.joinEpoch());
     const land = () => {
-      if (this.flights.get(key) === flight) this.flights.delete(key);
+      if (this.flights.get(key) === flight) {
+        this.flights.delete(key);
+        this.epochs.delete(key);
+      }
     };
     flight.then(land, land);
     return flight;
@@ -169,7 +183,7 @@ export class MethodExecutions {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope));
+      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope, reason === 'refresh'));
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else if (reason === 'refresh')
@@ -178,8 +192,9 @@ export class MethodExecutions {
           : asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
       else {
-        // Not stored, so not checked against marks either: callers that joined run again.
         this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+        // The store could not say whether an invalidation overtook this computation: callers
+        // that joined it may have started after one resolved, so they do not take its result.
         return false;
       }
       return true;
