@@ -28,8 +28,10 @@ class Batch<T> {
       this.resolve = resolve;
       this.reject = reject;
     });
-    // Counted from the first caller's arrival: no caller waits longer than `storeTimeout`.
-    this.timer = setTimeout(onTimeout, timeoutMs, this);
+    // Counted from the first caller's arrival: no caller waits longer than `storeTimeout`. As in
+    // withTimeout, the failure waits two turns of the loop, so a reply that came in while the
+    // loop was blocked is read first.
+    this.timer = setTimeout(() => setImmediate(() => setImmediate(onTimeout, this)), timeoutMs);
   }
 
   /** Settles the batch unless it already was (by its timer); says whether it did. */
