@@ -15,7 +15,7 @@ export {
   CacheStoreError,
 } from './errors.js';
 export type { Duration } from './utils/duration.js';
-export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
+export type { CacheMemoizeEvent, CacheMemoizeEventType, HitTier } from './interfaces/cache-memoize-event.interface.js';
 export type {
   MemoizeContext,
   MemoizeDefaults,
@@ -27,6 +27,7 @@ export type {
   CacheMemoizeModuleOptions,
   DistributedLockOptions,
   ExistingCacheDefinition,
+  LocalTierOptions,
   MemoryCacheDefinition,
   RedisCacheDefinition,
 } from './interfaces/module-options.interface.js';

@@ -149,12 +149,17 @@ export class MethodExecutions {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope));
+      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope, reason === 'refresh'));
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else if (reason === 'refresh')
         throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
-      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      else {
+        this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+        // The store could not say whether an invalidation overtook this computation: callers
+        // that joined it may have started after one resolved, so they do not take its result.
+        return false;
+      }
       return true;
     }
   }

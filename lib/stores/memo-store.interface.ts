@@ -56,8 +56,9 @@ export interface MemoStore {
   /**
    * Stores `entry`, unless the store holds one computed later, a tombstone set after it
    * began, or a mark voids it: then false, and nothing changes (where the store can tell).
+   * `replaces` (a refresh): resolve only once no process can serve the value it replaced.
    */
-  set(key: string, entry: StoredEntry, scope: EntryScope): boolean | Promise<boolean>;
+  set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean>;
   /**
    * Drops the entry, and where the store can, keeps computations that began before from
    * storing theirs for a while (a tombstone). Rejects when it did not take effect.
