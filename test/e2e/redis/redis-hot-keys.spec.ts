@@ -98,7 +98,7 @@ const STORE_TIMEOUT = 300;
     ['invalidatePrefix', (inv: InvalidationService) => inv.invalidatePrefix('Catalog')],
     ['invalidateAll', (inv: InvalidationService) => inv.invalidateAll()],
   ])(
-    'never hand a call that starts after %s resolved in another process a read sent before it',
+    'never hand a call that starts after %s resolved elsewhere (another app, its own connection) a read sent before it',
     async (_, invalidate) => {
       // This app reaches Redis through a gate that can hold replies back; the other one directly.
       const gate = await ReplyGate.start(server!.port);
