@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers';
-import { StoreTimeoutError } from '../../utils/with-timeout.js';
+import { withTimeout } from '../../utils/with-timeout.js';
 import type { EntryScope } from '../memo-store.interface.js';
 
 /** The reads of one key: the one in flight, and the next one, which callers may still join. */
@@ -16,7 +16,6 @@ class Batch<T> {
   settled = false;
   private resolve!: (value: T) => void;
   private reject!: (error: unknown) => void;
-  private readonly timer: NodeJS.Timeout;
 
   constructor(
     readonly reads: KeyReads<T> | undefined,
@@ -24,21 +23,24 @@ class Batch<T> {
     timeoutMs: number,
     onTimeout: (batch: Batch<T>) => void,
   ) {
-    this.promise = new Promise<T>((resolve, reject) => {
+    const read = new Promise<T>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    // Counted from the first caller's arrival: no caller waits longer than `storeTimeout`. As in
-    // withTimeout, the failure waits two turns of the loop, so a reply that came in while the
-    // loop was blocked is read first.
-    this.timer = setTimeout(() => setImmediate(() => setImmediate(onTimeout, this)), timeoutMs);
+    // Timed from the first caller's arrival, so no caller waits longer than `storeTimeout`;
+    // withTimeout also lets a reply that came in while the event loop was blocked be read first.
+    this.promise = withTimeout(read, timeoutMs);
+    this.promise.catch(() => {
+      if (this.settled) return;
+      this.settled = true;
+      onTimeout(this);
+    });
   }
 
-  /** Settles the batch unless it already was (by its timer); says whether it did. */
+  /** Settles the batch unless it already was (timed out); says whether it did. */
   settle(error: unknown, value?: T): boolean {
     if (this.settled) return false;
     this.settled = true;
-    clearTimeout(this.timer);
     if (error !== undefined) this.reject(error);
     else this.resolve(value!);
     return true;
@@ -64,7 +66,7 @@ class Batch<T> {
 export class SharedReads<T> {
   private readonly keys = new Map<string, KeyReads<T>>();
   private readonly onTimeout = (batch: Batch<T>) => this.timedOut(batch);
-  private readonly onAloneTimeout = (batch: Batch<T>) => batch.settle(new StoreTimeoutError(this.timeoutMs));
+  private readonly onAloneTimeout = () => undefined;
 
   constructor(
     private readonly read: (key: string, scope: EntryScope) => Promise<T>,
@@ -126,8 +128,8 @@ export class SharedReads<T> {
     setImmediate(() => this.launch(reads));
   }
 
+  /** Its callers have had their StoreTimeoutError: the key moves on without waiting for the read. */
   private timedOut(batch: Batch<T>): void {
-    if (!batch.settle(new StoreTimeoutError(this.timeoutMs))) return;
     const reads = batch.reads!;
     if (reads.waiting === batch) reads.waiting = undefined;
     if (reads.inFlight === batch) this.finished(batch);
