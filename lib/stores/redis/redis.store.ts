@@ -9,6 +9,16 @@ import { assertConnected, type RedisConnection } from './redis-client.factory.js
 import { RedisClock } from './redis-clock.js';
 import { redisEntry } from './redis-entry.js';
 import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
+import { SharedReads } from './shared-reads.js';
+
+/** A read that found a live entry, as the callers who shared it take it: see `handOut`. */
+class FoundEntry {
+  handedOut = false;
+  constructor(
+    readonly entry: StoredEntry,
+    readonly payload: Buffer,
+  ) {}
+}
 
 /**
  * A Redis (or Cluster) alias as the memoizer reads it, straight through ioredis (see
@@ -34,6 +44,8 @@ export class RedisMemoStore implements MemoStore {
   private readonly scopeKeys = new WeakMap<EntryScope, string[]>();
   /** Scopes whose entries carry tags: on a single Redis they are read with one script. */
   private readonly tagged = new WeakSet<EntryScope>();
+  /** Concurrent reads of one key share one round trip (see shared-reads.ts). */
+  private readonly reads: SharedReads<FoundEntry | undefined>;
   private readonly startClock = () => this.clock.start();
   /** An issued stamp, read back: the clock learns from it (see RedisClock.observe). */
   private readonly observe = (stamp: string): number => {
@@ -60,6 +72,7 @@ export class RedisMemoStore implements MemoStore {
     this.clockKey = `${this.markBase}clock`;
     this.deletedKey = `${this.markBase}deleted`;
     this.scripts = defineScripts(client);
+    this.reads = new SharedReads((key, scope) => this.read(key, scope), timeoutMs);
     this.clock = new RedisClock(() => this.scripts.cacheMemoizeTime(this.clockKey));
     client.on('ready', this.startClock);
     client.on('error', this.onError);
@@ -68,7 +81,7 @@ export class RedisMemoStore implements MemoStore {
 
   get(key: string, scope: EntryScope): Promise<StoredEntry | undefined> {
     this.assertConnected();
-    return withTimeout(this.read(key, scope), this.timeoutMs);
+    return this.reads.get(key, scope).then(this.handOut);
   }
 
   stamp(exact = false): number | Promise<number> {
@@ -136,46 +149,60 @@ export class RedisMemoStore implements MemoStore {
     client.disconnect();
   }
 
-  private async read(key: string, scope: EntryScope): Promise<StoredEntry | undefined> {
+  /**
+   * The first caller of a shared read takes the decoded entry; every other one decodes its
+   * own from the same bytes, so callers never share a value one of them could change, and
+   * each gets exactly what a read of its own would have given (Dates, Maps, cycles...).
+   */
+  private readonly handOut = (found: FoundEntry | undefined): StoredEntry | undefined => {
+    if (found === undefined) return undefined;
+    if (found.handedOut) return redisEntry.decode(found.payload);
+    found.handedOut = true;
+    return found.entry;
+  };
+
+  private async read(key: string, scope: EntryScope): Promise<FoundEntry | undefined> {
+    this.assertConnected();
     const markKeys = this.keysOf(scope);
-    let entry: StoredEntry | undefined;
-    if (this.connection.client.isCluster) entry = await this.readAcrossSlots(key, markKeys);
+    let found: FoundEntry | undefined;
+    if (this.connection.client.isCluster) found = await this.readAcrossSlots(key, markKeys);
     else if (this.tagged.has(scope))
-      entry = this.decode(
+      found = this.decode(
         await this.scripts.cacheMemoizeReadBuffer(markKeys.length + 1, key, ...markKeys, this.tagBase),
       );
-    else entry = await this.readAtOnce(key, markKeys, scope);
-    return entry !== undefined && entry.staleUntil > Date.now() ? entry : undefined;
+    else found = await this.readAtOnce(key, markKeys, scope);
+    return found !== undefined && found.entry.staleUntil > Date.now() ? found : undefined;
   }
 
   /** Entry and marks in one MGET, as fast as a GET; a method found to tag its entries reads through the script from then on. */
-  private async readAtOnce(key: string, markKeys: string[], scope: EntryScope): Promise<StoredEntry | undefined> {
+  private async readAtOnce(key: string, markKeys: string[], scope: EntryScope): Promise<FoundEntry | undefined> {
     const [payload, ...stamps] = await this.connection.client.mgetBuffer(key, ...markKeys);
-    const entry = this.decode(payload);
-    if (entry === undefined || voids(stamps, entry.created)) return undefined;
-    if (!entry.tags?.length) return entry;
+    const found = this.decode(payload);
+    if (found === undefined || voids(stamps, found.entry.created)) return undefined;
+    if (!found.entry.tags?.length) return found;
     this.tagged.add(scope);
-    return this.checkTags(entry);
+    return this.checkTags(found);
   }
 
   /** The entry and its marks live in different slots: read in parallel, and the tags' marks after. */
-  private async readAcrossSlots(key: string, markKeys: string[]): Promise<StoredEntry | undefined> {
+  private async readAcrossSlots(key: string, markKeys: string[]): Promise<FoundEntry | undefined> {
     const { client } = this.connection;
     const [payload, stamps] = await Promise.all([client.getBuffer(key), client.mget(markKeys)]);
-    const entry = this.decode(payload);
-    if (entry === undefined || voids(stamps, entry.created)) return undefined;
-    return entry.tags?.length ? this.checkTags(entry) : entry;
+    const found = this.decode(payload);
+    if (found === undefined || voids(stamps, found.entry.created)) return undefined;
+    return found.entry.tags?.length ? this.checkTags(found) : found;
   }
 
-  private async checkTags(entry: StoredEntry): Promise<StoredEntry | undefined> {
-    const stamps = await this.connection.client.mget(entry.tags!.map((tag) => this.tagBase + tag));
-    return voids(stamps, entry.created) ? undefined : entry;
+  private async checkTags(found: FoundEntry): Promise<FoundEntry | undefined> {
+    const stamps = await this.connection.client.mget(found.entry.tags!.map((tag) => this.tagBase + tag));
+    return voids(stamps, found.entry.created) ? undefined : found;
   }
 
   /** An entry no codec of this version can read is a miss: it is recomputed and replaced. */
-  private decode(payload: Buffer | null): StoredEntry | undefined {
+  private decode(payload: Buffer | null): FoundEntry | undefined {
     try {
-      return redisEntry.decode(payload);
+      const entry = redisEntry.decode(payload);
+      return entry === undefined ? undefined : new FoundEntry(entry, payload!);
     } catch (error) {
       this.log.error(`redis:${this.alias}:decode`, Messages.unreadableEntry(this.alias), error);
       return undefined;

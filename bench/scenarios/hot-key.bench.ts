@@ -1,0 +1,107 @@
+import { Redis } from 'ioredis';
+import { asyncCacheDedupe, type Task } from '../fixtures/redis-peers.js';
+import {
+  BENTO_TWO_TIER,
+  bentoTwoTier,
+  OUR_REDIS,
+  OUR_TWO_TIER,
+  ourRedisApp,
+  TWO_TIERS_NA,
+  twoTiersBuilt,
+} from '../fixtures/two-tier.js';
+import { loadTest, type Timing } from '../support/measure.js';
+import { PAYLOADS } from '../support/payloads.js';
+import { connectRedis, REDIS_URL, RUN_PREFIX } from '../support/redis.js';
+import { formatCount, formatNs, formatRatio, type Goal, type Scenario, type Table } from '../support/report.js';
+
+const CONCURRENCY = 64;
+const DURATION_MS = Number(process.env.BENCH_REDIS_MS ?? 2_000);
+const ACD = 'async-cache-dedupe (redis storage, JSON)';
+
+/**
+ * 8. One hot key, 64 callers at once: our Redis alias, whose concurrent reads of a key share
+ * one round trip, against async-cache-dedupe, which does the same; the two-tier alias
+ * against the Redis alias; bentocache's two-tier setup beside them.
+ */
+export const hotKey: Scenario = {
+  id: 'hot-key',
+  title: '8. One hot key',
+  async run() {
+    const { redis, reason } = await connectRedis();
+    if (!redis) return { tables: [], skipped: [`Hot-key scenario skipped: ${reason}`] };
+    redis.disconnect();
+    const local = await twoTiersBuilt(REDIS_URL, `${RUN_PREFIX}:hot`);
+    const tables: Table[] = [];
+    const goals: Goal[] = [];
+    for (const [index, payload] of PAYLOADS.entries()) {
+      let runs = 0;
+      const compute = async () => {
+        runs++;
+        return payload.value;
+      };
+      const namespace = `${RUN_PREFIX}:hot:${index}`;
+      const tasks: Array<Task | [string, undefined]> = [];
+      const redisAlias = await ourRedisApp(compute, REDIS_URL, `${namespace}:r`, false);
+      tasks.push([OUR_REDIS, () => redisAlias.catalog.byId(1), () => redisAlias.close()]);
+      const peerClient = new Redis(REDIS_URL);
+      tasks.push(asyncCacheDedupe(peerClient, compute));
+      const twoTier = local ? await ourRedisApp(compute, REDIS_URL, `${namespace}:t`, true) : undefined;
+      tasks.push(
+        twoTier ? [OUR_TWO_TIER, () => twoTier.catalog.byId(1), () => twoTier.close()] : [OUR_TWO_TIER, undefined],
+      );
+      const bento = bentoTwoTier(REDIS_URL, compute, `${namespace}:b`);
+      tasks.push([BENTO_TWO_TIER, () => bento.byId(1), () => bento.close()]);
+
+      const timings = new Map<string, Timing>();
+      const notHits = new Map<string, number>();
+      for (const [name, fn, close] of tasks) {
+        if (fn === undefined) continue;
+        await fn(); // the first call stores the entry
+        const before = runs;
+        await loadTest(name, fn, CONCURRENCY, 300); // warm-up
+        timings.set(name, await loadTest(name, fn, CONCURRENCY, DURATION_MS));
+        notHits.set(name, runs - before);
+        await close!();
+      }
+      peerClient.disconnect();
+
+      const ours = timings.get(OUR_REDIS)!;
+      const title = `One hot key, ${CONCURRENCY} concurrent callers, ${payload.name}`;
+      tables.push({
+        title,
+        columns: ['', 'median', 'p99', 'ops/s', '× redis alias (throughput)', 'method runs'],
+        rows: tasks.map(([name]) => {
+          const t = timings.get(name);
+          if (!t) return [name, TWO_TIERS_NA, '–', '–', '–', '–'];
+          return [
+            name,
+            formatNs(t.medianNs),
+            formatNs(t.p99Ns),
+            formatCount(t.opsPerSec),
+            formatRatio(t.opsPerSec / ours.opsPerSec),
+            String(notHits.get(name)),
+          ];
+        }),
+        notes: [
+          'Throughput of all 64 callers together, each awaiting its call in a loop, on one key. "Method runs" counts calls that were not hits.',
+          'Both our Redis alias and async-cache-dedupe send one read for many concurrent calls of a key. Ours only lets a call join a read not yet sent (so a call never gets a read older than an invalidation that resolved before it started, whichever process made it) and hands each caller its own decoded copy; async-cache-dedupe joins the read in flight and hands every caller the same object.',
+        ],
+      });
+      const acd = timings.get(ACD)!;
+      const sharedRatio = ours.opsPerSec / acd.opsPerSec;
+      goals.push({
+        goal: `${title}: Redis alias with shared reads ≥ 1× async-cache-dedupe throughput`,
+        measured: `${formatRatio(sharedRatio)}`,
+        met: sharedRatio >= 1,
+      });
+      const twoTierTiming = timings.get(OUR_TWO_TIER);
+      const localRatio = twoTierTiming && twoTierTiming.opsPerSec / ours.opsPerSec;
+      goals.push({
+        goal: `${title}: two-tier alias ≥ 50× the Redis alias throughput`,
+        measured: localRatio === undefined ? TWO_TIERS_NA : formatRatio(localRatio),
+        met: localRatio === undefined ? undefined : localRatio >= 50,
+      });
+    }
+    return { tables, goals };
+  },
+};
