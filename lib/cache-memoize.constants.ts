@@ -21,3 +21,5 @@ export const DEFAULT_LOCK_TTL_MS = 10_000;
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
 /** How concurrent calls of one key share an execution (`lock`). */
 export const DEFAULT_LOCK = 'process' as const;
+/** `forRoot({ telemetry })`: metrics and traces on when `@opentelemetry/api` is installed, no span per hit. */
+export const DEFAULT_TELEMETRY = { metrics: true, traces: true, hitSpans: false } as const;

@@ -90,4 +90,10 @@ export const Messages = {
   invalidStoreErrorMode: (value: unknown) =>
     `forRoot({ onStoreError }) is ${JSON.stringify(value)}: use 'bypass' (the default) or 'throw'.`,
   onEventNotAFunction: () => `forRoot({ onEvent }) must be a function receiving each CacheMemoizeEvent.`,
+  invalidTelemetry: (name: string, value: unknown) =>
+    `forRoot({ telemetry: { ${name} } }) is ${JSON.stringify(value) ?? String(value)}: use true or false, or leave it out.`,
+  telemetryNotAnObject: () =>
+    `forRoot({ telemetry }) must be an object like { metrics: true, traces: true, hitSpans: false }, or left out.`,
+  hitSpansNeedTraces: () =>
+    `forRoot({ telemetry: { hitSpans: true, traces: false } }) asks for hit spans with traces turned off: drop hitSpans or turn traces on.`,
 };

@@ -17,6 +17,8 @@ import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js'
 import { InvalidationService } from './invalidation/invalidation.service.js';
 import { CacheRegistry } from './caches/cache.registry.js';
 import { CacheMemoizeStats } from './observability/cache-memoize.stats.js';
+import { CacheMemoizeHealthIndicator } from './observability/cache-memoize.health.js';
+import { CacheMemoizeTelemetry } from './observability/cache-memoize.telemetry.js';
 
 /** Holds the defaults of one `forFeature()` call, for the explorer to find among a module's imports. */
 @Module({})
@@ -30,6 +32,12 @@ export class CacheMemoizeFeatureModule {}
       useFactory: (options) => new CacheMemoizeSettings(options),
       inject: [MODULE_OPTIONS_TOKEN],
     },
+    {
+      provide: CacheMemoizeTelemetry,
+      useFactory: (settings: CacheMemoizeSettings, methods: MemoizedMethodRegistry) =>
+        CacheMemoizeTelemetry.create(settings, methods),
+      inject: [CacheMemoizeSettings, MemoizedMethodRegistry],
+    },
     CacheRegistry,
     CacheMemoizeMetadataAccessor,
     MemoizedMethodFactory,
@@ -37,12 +45,14 @@ export class CacheMemoizeFeatureModule {}
     CacheMemoizeExplorer,
     InvalidationService,
     CacheMemoizeStats,
+    CacheMemoizeHealthIndicator,
     CachedHandlerRegistry,
   ],
   exports: [
     CacheRegistry,
     InvalidationService,
     CacheMemoizeStats,
+    CacheMemoizeHealthIndicator,
     MemoizedMethodFactory,
     CacheMemoizeMetadataAccessor,
     CachedHandlerRegistry,

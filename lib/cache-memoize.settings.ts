@@ -1,8 +1,17 @@
-import { DEFAULT_CACHE_ALIAS, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL } from './cache-memoize.constants.js';
+import {
+  DEFAULT_CACHE_ALIAS,
+  DEFAULT_STORE_TIMEOUT,
+  DEFAULT_TELEMETRY,
+  DEFAULT_TTL,
+} from './cache-memoize.constants.js';
 import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
-import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
+import type {
+  CacheDefinition,
+  CacheMemoizeModuleOptions,
+  TelemetryOptions,
+} from './interfaces/module-options.interface.js';
 import { parseDuration, parseTimerDuration } from './utils/duration.js';
 
 /**
@@ -17,6 +26,7 @@ export class CacheMemoizeSettings {
   readonly storeTimeoutMs: number;
   readonly throwOnStoreError: boolean;
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
+  readonly telemetry: Readonly<Required<TelemetryOptions>>;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
@@ -41,5 +51,20 @@ export class CacheMemoizeSettings {
       throw new CacheConfigError(Messages.onEventNotAFunction());
     this.throwOnStoreError = onStoreError === 'throw';
     this.onEvent = onEvent;
+    this.telemetry = resolveTelemetry(options.telemetry);
   }
+}
+
+function resolveTelemetry(options: TelemetryOptions | undefined): Readonly<Required<TelemetryOptions>> {
+  if (options === undefined) return DEFAULT_TELEMETRY;
+  if (typeof options !== 'object' || options === null) throw new CacheConfigError(Messages.telemetryNotAnObject());
+  const resolved: Required<TelemetryOptions> = { ...DEFAULT_TELEMETRY };
+  for (const name of ['metrics', 'traces', 'hitSpans'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new CacheConfigError(Messages.invalidTelemetry(name, value));
+    resolved[name] = value;
+  }
+  if (resolved.hitSpans && !resolved.traces) throw new CacheConfigError(Messages.hitSpansNeedTraces());
+  return resolved;
 }

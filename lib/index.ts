@@ -7,6 +7,11 @@ export { CacheRegistry } from './caches/cache.registry.js';
 export { InvalidationService } from './invalidation/invalidation.service.js';
 export type { MethodArgs, MethodName, MethodResult } from './invalidation/invalidation.types.js';
 export { CacheMemoizeStats, type MethodStatsSnapshot } from './observability/cache-memoize.stats.js';
+export {
+  type AliasHealth,
+  CacheMemoizeHealthIndicator,
+  type CacheMemoizeHealthResult,
+} from './observability/cache-memoize.health.js';
 export { CacheConfigError, CacheKeyError, CacheMemoizeError, CacheMemoizeTimeoutError } from './errors.js';
 export type { Duration } from './utils/duration.js';
 export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
@@ -23,4 +28,5 @@ export type {
   ExistingCacheDefinition,
   MemoryCacheDefinition,
   RedisCacheDefinition,
+  TelemetryOptions,
 } from './interfaces/module-options.interface.js';

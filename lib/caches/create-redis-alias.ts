@@ -31,5 +31,5 @@ export function createRedisAlias(
   const locks = new RedisLocks(connection.client, namespace, lockTtlMs, lockWaitMs, storeTimeoutMs);
   const store = new RedisMemoStore(name, connection, namespace, storeTimeoutMs, new RateLimitedLogger(), locks);
   const cache = createRedisCache(name, connection.client, namespace, ttlMs);
-  return { name, kind: 'redis', cache, store, ttlMs, clone: false };
+  return { name, kind: 'redis', cache, store, ttlMs, clone: false, ping: () => store.ping() };
 }

@@ -15,6 +15,7 @@ import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.
 import { MemoizedMethod } from '../memoizer/memoized-method.js';
 import type { MethodConfig, ReturnMode } from '../memoizer/method-config.js';
 import { assertOptionShapes } from './option-shapes.js';
+import { CacheMemoizeTelemetry } from '../observability/cache-memoize.telemetry.js';
 
 /** Where a method is declared, and whether it is a controller handler. */
 export interface MethodSite {
@@ -23,6 +24,8 @@ export interface MethodSite {
   /** `forFeature` defaults of the provider's module. */
   moduleDefaults?: MemoizeDefaults;
   isHandler?: boolean;
+  /** A controller handler's route template, for telemetry. */
+  route?: string;
 }
 
 /**
@@ -40,6 +43,7 @@ export class MemoizedMethodFactory {
     private readonly settings: CacheMemoizeSettings,
     private readonly registry: CacheRegistry,
     private readonly accessor: CacheMemoizeMetadataAccessor,
+    private readonly telemetry: CacheMemoizeTelemetry,
   ) {}
 
   create(site: MethodSite, metadata: CacheMemoizeMetadata): MemoizedMethod {
@@ -88,6 +92,7 @@ export class MemoizedMethodFactory {
     if (lock === 'distributed' && alias.kind !== 'redis')
       throw new CacheConfigError(Messages.distributedNeedsRedis(owner, alias.name));
     if (options.vary !== undefined && !site.isHandler) throw new CacheConfigError(Messages.varyOnProvider(owner));
+    const instrumented = { owner, alias: alias.name, aliasKind: alias.kind, route: site.route };
 
     return {
       className,
@@ -112,7 +117,8 @@ export class MemoizedMethodFactory {
       lock,
       clone: options.clone ?? alias.clone,
       throwOnStoreError: this.settings.throwOnStoreError,
-      onEvent: this.settings.onEvent,
+      onEvent: this.telemetry.eventListener(instrumented, this.settings.onEvent),
+      instruments: this.telemetry.instrumentsFor(instrumented),
     };
   }
 

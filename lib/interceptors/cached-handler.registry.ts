@@ -8,7 +8,7 @@ import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata
 import { featureDefaultsOf } from '../explorer/cache-memoize.explorer.js';
 import { MemoizedMethodFactory } from '../explorer/memoized-method.factory.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
-import { type CachedHandler, routeFacts } from './cached-handler.js';
+import { type CachedHandler, routeFacts, routeTemplate } from './cached-handler.js';
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';
 
@@ -57,7 +57,8 @@ export class CachedHandlerRegistry implements OnModuleInit {
       if (typeof name !== 'string' || name.trim() === '') throw new CacheConfigError(Messages.invalidVary(owner, name));
       return name.trim().toLowerCase();
     });
-    const site = { type, methodName, isHandler: true, moduleDefaults: featureDefaultsOf(wrapper) };
+    const route = routeTemplate(type, method);
+    const site = { type, methodName, isHandler: true, route, moduleDefaults: featureDefaultsOf(wrapper) };
     const memoized = this.factory.create(site, { options: handlerOptions(options), binding });
     this.methods.addHandler(memoized);
     const keyed = options.key !== undefined;

@@ -12,4 +12,10 @@ export interface CacheMemoizeEvent {
   /** How long the method ran, on a miss or refresh. */
   durationMs?: number;
   error?: unknown;
+  /**
+   * On a hit: `'local'` when it was answered in this process without a store call (a memory
+   * alias, or the local tier of a two-tier alias), `'remote'` when it was read from a shared
+   * store (Redis, a `{ cache }` alias).
+   */
+  tier?: 'local' | 'remote';
 }

@@ -73,11 +73,12 @@ export class MemoizedMethod {
         (entry) =>
           entry === undefined
             ? this.recompute(instance, args, key, undefined, compute)
-            : this.found(instance, args, key, entry, compute, Date.now()),
+            : this.found(instance, args, key, entry, compute, Date.now(), false),
         (error) => this.afterStoreError(error, instance, args, key, compute),
       );
     }
-    return this.found(instance, args, key, found, compute, now);
+    // Answered synchronously: from this process's memory, without a store call.
+    return this.found(instance, args, key, found, compute, now, true);
   }
 
   keyFor(args: unknown[]): string {
@@ -114,6 +115,7 @@ export class MemoizedMethod {
   skips(instance: object, args: unknown[], key: string): boolean {
     const { skip } = this.config;
     if (skip === undefined || !skip(this.telemetry.context(instance, args, key, undefined))) return false;
+    this.telemetry.stats.skipped++;
     this.telemetry.emit('bypass', key);
     return true;
   }
@@ -142,11 +144,15 @@ export class MemoizedMethod {
     entry: StoredEntry,
     compute: Compute | undefined,
     now: number,
+    local: boolean,
   ): Outcome | Promise<Outcome> {
     if (entry.freshUntil <= now) return this.recompute(instance, args, key, entry, compute);
-    this.telemetry.stats.hits++;
+    const stats = this.telemetry.stats;
+    stats.hits++;
+    if (local) stats.localHits++;
     if (this.config.onHit !== undefined) this.telemetry.callback(this.config.onHit, instance, args, key, entry.value);
-    if (this.config.onEvent !== undefined) this.telemetry.emit('hit', key);
+    if (this.config.onEvent !== undefined)
+      this.telemetry.emit('hit', key, undefined, undefined, local ? 'local' : 'remote');
     if (entry.refreshAt !== undefined && entry.refreshAt <= now && !this.executions.isRunning(key)) {
       this.executions
         .start(instance, args, key, compute, 'due')
@@ -205,6 +211,7 @@ export class MemoizedMethod {
     compute: Compute | undefined,
   ): Promise<Outcome> {
     this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
+    this.telemetry.stats.storeBypasses++;
     this.telemetry.emit('bypass', key);
     return this.executions.run(instance, args, compute);
   }

@@ -5,6 +5,11 @@ import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js'
 export interface MethodStatsSnapshot {
   cache: string;
   hits: number;
+  /**
+   * Hits answered in this process without a store call: all hits of a memory alias, none of
+   * a Redis alias today; the local tier's hits once two-tier aliases exist.
+   */
+  localHits: number;
   misses: number;
   stale: number;
   errors: number;
@@ -21,10 +26,11 @@ export class CacheMemoizeStats {
   snapshot(): Record<string, MethodStatsSnapshot> {
     const result: Record<string, MethodStatsSnapshot> = {};
     for (const memoized of this.methods.all()) {
-      const { hits, misses, stale, errors, recomputes, recomputeMs } = memoized.stats;
+      const { hits, localHits, misses, stale, errors, recomputes, recomputeMs } = memoized.stats;
       result[memoized.config.owner] = {
         cache: memoized.config.alias,
         hits,
+        localHits,
         misses,
         stale,
         errors,
