@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { Counter, Registry } from 'prom-client';
 import request from 'supertest';
 import { InvalidationService } from '../../../lib/index.js';
 import { createApp } from '../../fixtures/create-app.js';
@@ -168,5 +169,22 @@ describe('a Prometheus scrape of the OpenTelemetry exporter', () => {
         expect({ where, label, exported: known.has(label) }).toEqual({ where, label, exported: true });
       }
     }
+  });
+
+  it('adds to a prom-client registry in one text, as the README recipe does', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'app_orders_total', help: 'Orders placed', registers: [registry] }).inc(3);
+    const serializer = new PrometheusSerializer(undefined, false, undefined, true);
+    const { resourceMetrics } = await exporter.collect();
+    const text = `${await registry.metrics()}\n${serializer.serialize(resourceMetrics)}`;
+
+    const combined = parsePrometheusText(text);
+    expect(combined.find((sample) => sample.name === 'app_orders_total')?.value).toBe(3);
+    expect(
+      combined.find(
+        (sample) => sample.name === 'cache_memoize_hits_total' && sample.labels.code_function_name === 'Observed.quote',
+      )?.value,
+    ).toBe(1);
+    expect(combined.some((sample) => sample.name === 'target_info')).toBe(false);
   });
 });
