@@ -12,15 +12,13 @@ import {
   recomputeRecorder,
   recomputeTracer,
 } from './method-instruments.js';
-import { observeMethods } from './observe-methods.js';
+import { MethodObserver } from './observe-methods.js';
 import {
   loadOpenTelemetry,
-  type OtelApi,
   type OtelAttributes,
-  type OtelBatchCallback,
   type OtelCounter,
   type OtelHistogram,
-  type OtelObservable,
+  type OtelMeter,
   type OtelTracer,
 } from './otel-api.js';
 import { TimedMemoStore } from './timed-store.js';
@@ -36,8 +34,6 @@ export interface InstrumentedSite {
 }
 
 interface Metrics {
-  observables: OtelObservable[];
-  callback: OtelBatchCallback;
   invalidations: OtelCounter;
   recomputeDuration: OtelHistogram;
   storeDuration: OtelHistogram;
@@ -60,16 +56,18 @@ export class CacheMemoizeTelemetry implements OnApplicationShutdown {
   private constructor(
     private readonly metrics: Metrics | undefined,
     private readonly traces: Traces | undefined,
-    private readonly meter: ReturnType<OtelApi['metrics']['getMeter']> | undefined,
+    /** The meter whose asynchronous counters report this application's methods, and those methods. */
+    private readonly observed?: { meter: OtelMeter; methods: MemoizedMethodRegistry },
   ) {}
 
   /** Loads `@opentelemetry/api` only when a signal is on; without it, telemetry is off. */
   static async create(settings: CacheMemoizeSettings, methods: MemoizedMethodRegistry): Promise<CacheMemoizeTelemetry> {
     const { metrics: wantMetrics, traces: wantTraces, hitSpans } = settings.telemetry;
     const api = wantMetrics || wantTraces ? await loadOpenTelemetry() : undefined;
-    if (api === undefined) return new CacheMemoizeTelemetry(undefined, undefined, undefined);
+    if (api === undefined) return new CacheMemoizeTelemetry(undefined, undefined);
     const meter = wantMetrics ? api.metrics.getMeter(INSTRUMENTATION_SCOPE) : undefined;
-    const metrics = meter && createMetrics(meter, methods);
+    const metrics = meter && createMetrics(meter);
+    if (meter) MethodObserver.add(meter, methods);
     const traces: Traces | undefined = wantTraces
       ? {
           tracer: api.trace.getTracer(INSTRUMENTATION_SCOPE),
@@ -78,7 +76,7 @@ export class CacheMemoizeTelemetry implements OnApplicationShutdown {
           hitSpans,
         }
       : undefined;
-    return new CacheMemoizeTelemetry(metrics, traces, meter);
+    return new CacheMemoizeTelemetry(metrics, traces, meter && { meter, methods });
   }
 
   /** What a memoized method records on its recomputes, and the series its counters are observed under. */
@@ -163,25 +161,12 @@ export class CacheMemoizeTelemetry implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    if (this.metrics && this.meter)
-      this.meter.removeBatchObservableCallback(this.metrics.callback, this.metrics.observables);
+    if (this.observed) MethodObserver.remove(this.observed.meter, this.observed.methods);
   }
 }
 
-function createMetrics(meter: NonNullable<CacheMemoizeTelemetry['meter']>, methods: MemoizedMethodRegistry): Metrics {
-  const counters = {
-    hits: meter.createObservableCounter(Instrument.hits.name, Instrument.hits),
-    misses: meter.createObservableCounter(Instrument.misses.name, Instrument.misses),
-    staleServes: meter.createObservableCounter(Instrument.staleServes.name, Instrument.staleServes),
-    errors: meter.createObservableCounter(Instrument.errors.name, Instrument.errors),
-    bypasses: meter.createObservableCounter(Instrument.bypasses.name, Instrument.bypasses),
-  };
-  const observables = Object.values(counters);
-  const callback: OtelBatchCallback = (result) => observeMethods(result, counters, methods.all());
-  meter.addBatchObservableCallback(callback, observables);
+function createMetrics(meter: OtelMeter): Metrics {
   return {
-    observables,
-    callback,
     invalidations: meter.createCounter(Instrument.invalidations.name, Instrument.invalidations),
     recomputeDuration: meter.createHistogram(Instrument.recomputeDuration.name, Instrument.recomputeDuration),
     storeDuration: meter.createHistogram(Instrument.storeDuration.name, Instrument.storeDuration),

@@ -245,6 +245,23 @@ describe('OpenTelemetry: metrics and spans of a real app, read through an in-mem
     expect(otel.spans().filter((s) => s.name.startsWith('recompute'))).toHaveLength(1);
   });
 
+  it('sums two applications of one process into one series, and drops an application once it is closed', async () => {
+    await start();
+    const closing = app;
+    await observed.quote(SECRET);
+    await start();
+    await observed.quote(SECRET);
+    await observed.quote(SECRET);
+    const quote = { [OWNER]: 'Observed.quote' };
+    const series = async (name: string) =>
+      (await otel.points()).filter((p) => p.name === name && p.attributes[OWNER] === quote[OWNER]).map((p) => p.value);
+    expect(await series('cache_memoize.misses')).toEqual([2]);
+    expect(await series('cache_memoize.hits')).toEqual([1]);
+    await closing.close();
+    expect(await series('cache_memoize.misses')).toEqual([1]);
+    expect(await series('cache_memoize.hits')).toEqual([1]);
+  });
+
   it.each([
     [{ metrics: 'yes' }, /telemetry: \{ metrics \} \}\) is "yes"/],
     [{ hitSpans: true, traces: false }, /hitSpans.*traces/],
