@@ -12,7 +12,13 @@ export {
   CacheMemoizeHealthIndicator,
   type CacheMemoizeHealthResult,
 } from './observability/cache-memoize.health.js';
-export { CacheConfigError, CacheKeyError, CacheMemoizeError, CacheMemoizeTimeoutError } from './errors.js';
+export {
+  CacheConfigError,
+  CacheKeyError,
+  CacheMemoizeError,
+  CacheMemoizeTimeoutError,
+  CacheStoreError,
+} from './errors.js';
 export type { Duration } from './utils/duration.js';
 export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
 export type {

@@ -1,10 +1,11 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
-import { CacheConfigError } from '../errors.js';
+import { asStoreError, CacheConfigError } from '../errors.js';
+import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { CacheRegistry } from '../caches/cache.registry.js';
-import { ALL_MARK, prefixMark, tagMark } from '../stores/memo-store.interface.js';
+import { ALL_MARK, prefixMark, tagMark } from '../stores/marks.js';
 import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.js';
 import { CacheMemoizeTelemetry } from '../observability/cache-memoize.telemetry.js';
 import type { InvalidationKind } from '../observability/instruments.js';
@@ -16,6 +17,8 @@ import type { InvalidationKind } from '../observability/instruments.js';
  */
 @Injectable()
 export class InvalidationService {
+  private readonly log = new RateLimitedLogger();
+
   constructor(
     private readonly methods: MemoizedMethodRegistry,
     private readonly registry: CacheRegistry,
@@ -81,16 +84,38 @@ export class InvalidationService {
     cache: string | undefined,
     where: string,
   ): Promise<void> {
-    const aliases =
-      cache === undefined ? this.registry.all() : [this.registry.alias(cache, `InvalidationService.${where}()`)];
+    const what = `InvalidationService.${where}()`;
+    const aliases = cache === undefined ? this.registry.all() : [this.registry.alias(cache, what)];
     await this.telemetry.invalidation(
       kind,
       aliases.map((alias) => alias.name),
       undefined,
-      async () => void (await Promise.all(aliases.map((alias) => alias.store.invalidate(marks)))),
+      async () => {
+        await Promise.all(
+          aliases.map(async (alias) => {
+            try {
+              await alias.store.invalidate(marks);
+            } catch (error) {
+              throw asStoreError(error, Messages.invalidationFailed(what, alias.name));
+            }
+            // Only now: a call arriving before the marks were written may still join, one arriving after may not.
+            for (const memoized of this.methods.all())
+              if (memoized.config.alias === alias.name) memoized.detachFlights(marks);
+          }),
+        );
+      },
     );
+    for (const alias of aliases) for (const key of names) this.emit(alias.name, key);
+  }
+
+  /** A throwing `onEvent` is logged: the invalidation took effect, so the caller must hear that it did. */
+  private emit(cache: string, key: string): void {
     const onEvent = this.settings.onEvent;
-    if (onEvent)
-      for (const alias of aliases) for (const key of names) onEvent({ type: 'invalidate', cache: alias.name, key });
+    if (onEvent === undefined) return;
+    try {
+      onEvent({ type: 'invalidate', cache, key });
+    } catch (failure) {
+      this.log.error('onEvent', Messages.callbackFailed('onEvent'), failure);
+    }
   }
 }

@@ -33,12 +33,12 @@ export class TimedMemoStore implements MemoStore {
     return this.timed('get', started, () => this.inner.get(key, scope, now));
   }
 
-  stamp(): number | Promise<number> {
+  stamp(exact?: boolean): number | Promise<number> {
     const started = performance.now();
-    return this.timed('stamp', started, () => this.inner.stamp());
+    return this.timed('stamp', started, () => this.inner.stamp(exact));
   }
 
-  set(key: string, entry: StoredEntry, scope: EntryScope): void | Promise<void> {
+  set(key: string, entry: StoredEntry, scope: EntryScope): boolean | Promise<boolean> {
     const started = performance.now();
     return this.timed('set', started, () => this.inner.set(key, entry, scope));
   }
