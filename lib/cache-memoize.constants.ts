@@ -21,5 +21,12 @@ export const DEFAULT_LOCK_TTL_MS = 10_000;
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
 /** How concurrent calls of one key share an execution (`lock`). */
 export const DEFAULT_LOCK = 'process' as const;
+/**
+ * The longest an entry may be kept (`ttl`, plus `staleIfError`): a year. Longer ones would
+ * not be kept at all (Redis refuses an expiry past its 64-bit clock, 1e20 ms and the like) or
+ * lose precision as timestamps, and the invalidation marks that may void them would have to
+ * live as long.
+ */
+export const MAX_TTL_MS = 365 * 86_400_000;
 /** `forRoot({ telemetry })`: metrics and traces on when `@opentelemetry/api` is installed, no span per hit. */
 export const DEFAULT_TELEMETRY = { metrics: true, traces: true, hitSpans: false } as const;

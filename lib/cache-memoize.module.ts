@@ -1,5 +1,5 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from './cache-memoize.constants.js';
 import {
   ASYNC_OPTIONS_TYPE,
@@ -11,6 +11,8 @@ import { CacheMemoizeSettings } from './cache-memoize.settings.js';
 import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
 import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
 import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
+import { assertRootPresent } from './explorer/module-checks.js';
+import { assertKnownOptions, DEFAULTS_OPTION_NAMES } from './interfaces/option-names.js';
 import { MemoizedMethodRegistry } from './memoizer/memoized-method.registry.js';
 import { CachedHandlerRegistry } from './interceptors/cached-handler.registry.js';
 import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js';
@@ -22,7 +24,14 @@ import { CacheMemoizeTelemetry } from './observability/cache-memoize.telemetry.j
 
 /** Holds the defaults of one `forFeature()` call, for the explorer to find among a module's imports. */
 @Module({})
-export class CacheMemoizeFeatureModule {}
+class CacheMemoizeFeatureModule implements OnModuleInit {
+  constructor(private readonly modules: ModulesContainer) {}
+
+  /** Without forRoot nothing reads these defaults, and no method would be memoized: say so. */
+  onModuleInit(): void {
+    assertRootPresent(this.modules, CacheMemoizeFeatureModule);
+  }
+}
 
 @Module({
   imports: [DiscoveryModule],
@@ -53,8 +62,7 @@ export class CacheMemoizeFeatureModule {}
     InvalidationService,
     CacheMemoizeStats,
     CacheMemoizeHealthIndicator,
-    MemoizedMethodFactory,
-    CacheMemoizeMetadataAccessor,
+    // The interceptor is provided by the user's modules and needs the handlers wired here.
     CachedHandlerRegistry,
   ],
 })
@@ -74,6 +82,7 @@ export class CacheMemoizeModule extends ConfigurableModuleClass {
 
   /** Defaults for the `@CacheMemoize` methods of the providers of the importing module. */
   static forFeature(defaults: MemoizeDefaults): DynamicModule {
+    assertKnownOptions(defaults, DEFAULTS_OPTION_NAMES, 'CacheMemoizeModule.forFeature()');
     return {
       module: CacheMemoizeFeatureModule,
       providers: [{ provide: CACHE_MEMOIZE_FEATURE_DEFAULTS, useValue: defaults }],

@@ -12,7 +12,8 @@ import type {
   CacheMemoizeModuleOptions,
   TelemetryOptions,
 } from './interfaces/module-options.interface.js';
-import { parseDuration, parseTimerDuration } from './utils/duration.js';
+import { assertKnownOptions, ROOT_OPTION_NAMES, TELEMETRY_OPTION_NAMES } from './interfaces/option-names.js';
+import { parseTimerDuration, parseTtl } from './utils/duration.js';
 
 /**
  * The root options with every default applied and every duration parsed: the one place
@@ -29,6 +30,9 @@ export class CacheMemoizeSettings {
   readonly telemetry: Readonly<Required<TelemetryOptions>>;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
+    if (typeof options !== 'object' || options === null)
+      throw new CacheConfigError(Messages.optionsNotAnObject(options));
+    assertKnownOptions(options, ROOT_OPTION_NAMES, 'CacheMemoizeModule.forRoot()');
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
     this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;
@@ -38,7 +42,7 @@ export class CacheMemoizeSettings {
       );
     }
     this.namespace = options.namespace || undefined;
-    this.ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })');
+    this.ttlMs = parseTtl(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })')!;
     this.storeTimeoutMs = parseTimerDuration(
       options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
       'forRoot({ storeTimeout })',
@@ -58,6 +62,7 @@ export class CacheMemoizeSettings {
 function resolveTelemetry(options: TelemetryOptions | undefined): Readonly<Required<TelemetryOptions>> {
   if (options === undefined) return DEFAULT_TELEMETRY;
   if (typeof options !== 'object' || options === null) throw new CacheConfigError(Messages.telemetryNotAnObject());
+  assertKnownOptions(options, TELEMETRY_OPTION_NAMES, 'CacheMemoizeModule.forRoot({ telemetry })');
   const resolved: Required<TelemetryOptions> = { ...DEFAULT_TELEMETRY };
   for (const name of ['metrics', 'traces', 'hitSpans'] as const) {
     const value = options[name];

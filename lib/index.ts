@@ -21,12 +21,7 @@ export {
 } from './errors.js';
 export type { Duration } from './utils/duration.js';
 export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
-export type {
-  MemoizeContext,
-  MemoizeDefaults,
-  MemoizeOptions,
-  Resolvable,
-} from './interfaces/memoize-options.interface.js';
+export type { MemoizeContext, MemoizeDefaults, MemoizeOptions } from './interfaces/memoize-options.interface.js';
 export type {
   CacheDefinition,
   CacheMemoizeModuleOptions,

@@ -5,7 +5,7 @@ import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 
 /** A `@CacheMemoize` method of a class, as found on its prototype chain. */
-export interface MemoizedMethodSite {
+interface MemoizedMethodSite {
   methodName: string;
   /** The method the prototype holds: the decorator's trampoline. */
   method: Function;

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
@@ -10,6 +10,7 @@ import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.
 import type { MemoizedMethod } from '../memoizer/memoized-method.js';
 import { MemoizedMethodFactory } from './memoized-method.factory.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
+import { assertOneRoot } from './module-checks.js';
 
 /**
  * Wires every `@CacheMemoize` method of every provider to this application's memoizer
@@ -27,9 +28,11 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     private readonly accessor: CacheMemoizeMetadataAccessor,
     private readonly factory: MemoizedMethodFactory,
     private readonly methods: MemoizedMethodRegistry,
+    private readonly modules: ModulesContainer,
   ) {}
 
   onModuleInit(): void {
+    assertOneRoot(this.modules);
     for (const wrapper of this.discovery.getProviders()) {
       if (!wrapper.isAlias) this.wire(wrapper);
     }

@@ -16,9 +16,6 @@ export interface MemoizeContext<A extends unknown[] = any[], R = any> {
   key: string;
 }
 
-/** A value that is fixed, or computed from the call. */
-export type Resolvable<T, A extends unknown[], R> = T | ((ctx: MemoizeContext<A, R>) => T);
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface MemoizeOptions<A extends unknown[] = any[], R = any> {
   /**

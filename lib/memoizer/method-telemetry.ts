@@ -62,6 +62,11 @@ export class MethodTelemetry {
     this.failed(this.config.owner, Messages.notEncodable(this.config.owner, this.config.alias), error, key);
   }
 
+  /** A ttl or tags function answered garbage: the method's mistake, named as such, whatever onStoreError says. */
+  misconfigured(error: Error, key: string): void {
+    this.failed(this.config.owner, error.message, error, key);
+  }
+
   /** A background refresh whose method threw: already counted as a method error when it ended. */
   refreshFailed(error: unknown, key: string): void {
     this.failed(this.config.owner, Messages.refreshFailed(this.config.owner), error, key);

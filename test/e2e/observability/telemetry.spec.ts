@@ -266,6 +266,7 @@ describe('OpenTelemetry: metrics and spans of a real app, read through an in-mem
     [{ metrics: 'yes' }, /telemetry: \{ metrics \} \}\) is "yes"/],
     [{ hitSpans: true, traces: false }, /hitSpans.*traces/],
     ['on', /telemetry \}\) must be an object/],
+    [{ metric: true }, /forRoot\(\{ telemetry \}\).*'metric'/],
   ])('refuses telemetry %j at bootstrap', async (telemetry, message) => {
     const options = { telemetry: telemetry as CacheMemoizeModuleOptions['telemetry'] };
     const error: unknown = await createApp({ providers: [Observed] }, options).catch((failure: unknown) => failure);
