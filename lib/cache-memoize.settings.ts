@@ -1,5 +1,6 @@
 import {
   DEFAULT_CACHE_ALIAS,
+  DEFAULT_CREDENTIAL_HEADERS,
   DEFAULT_STORE_TIMEOUT,
   DEFAULT_TELEMETRY,
   DEFAULT_TTL,
@@ -27,6 +28,8 @@ export class CacheMemoizeSettings {
   readonly storeTimeoutMs: number;
   readonly throwOnStoreError: boolean;
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
+  /** The default credential headers and the module's own, lower-cased, without repeats. */
+  readonly credentialHeaders: readonly string[];
   readonly telemetry: Readonly<Required<TelemetryOptions>>;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
@@ -55,8 +58,17 @@ export class CacheMemoizeSettings {
       throw new CacheConfigError(Messages.onEventNotAFunction());
     this.throwOnStoreError = onStoreError === 'throw';
     this.onEvent = onEvent;
+    this.credentialHeaders = credentialHeadersOf(options.credentialHeaders);
     this.telemetry = resolveTelemetry(options.telemetry);
   }
+}
+
+function credentialHeadersOf(extra: unknown): readonly string[] {
+  if (extra === undefined) return DEFAULT_CREDENTIAL_HEADERS;
+  if (!Array.isArray(extra) || !extra.every((name) => typeof name === 'string' && name.trim() !== '')) {
+    throw new CacheConfigError(Messages.invalidCredentialHeaders(extra));
+  }
+  return [...new Set([...DEFAULT_CREDENTIAL_HEADERS, ...extra.map((name: string) => name.trim().toLowerCase())])];
 }
 
 function resolveTelemetry(options: TelemetryOptions | undefined): Readonly<Required<TelemetryOptions>> {
