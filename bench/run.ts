@@ -15,6 +15,7 @@ import { redisHit } from './scenarios/redis-hit.bench.js';
 import { stampede } from './scenarios/stampede.bench.js';
 import { hotKey } from './scenarios/hot-key.bench.js';
 import { instances, localHitScenario } from './scenarios/instances.bench.js';
+import { telemetry } from './scenarios/telemetry.bench.js';
 import { renderChart } from './support/chart.js';
 import { describeMachine } from './support/machine.js';
 import { type ChartPanel, type Goal, goalLine, markdownTable, type Scenario } from './support/report.js';
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   hotKey,
   localHitScenario,
   instances,
+  telemetry,
 ];
 const RESULTS = new URL('./results/', import.meta.url);
 const README = new URL('../README.md', import.meta.url);

@@ -32,6 +32,8 @@ export const DEFAULT_LOCK = 'process' as const;
  * live as long.
  */
 export const MAX_TTL_MS = 365 * 86_400_000;
+/** `forRoot({ telemetry })`: metrics and traces on when `@opentelemetry/api` is installed, no span per hit. */
+export const DEFAULT_TELEMETRY = { metrics: true, traces: true, hitSpans: false } as const;
 
 /**
  * Request headers that make a request personal (`credentialHeaders` adds to them, never

@@ -182,4 +182,12 @@ export const Messages = {
     `returns only data and keeps everything the answer depends on, the user included when it reads one from the ` +
     `context: e.g. for books(@Args() args, @Context() ctx), key: (args, ctx) => [args, ctx.req.user?.id].`,
   onEventNotAFunction: () => `forRoot({ onEvent }) must be a function receiving each CacheMemoizeEvent.`,
+  invalidTelemetry: (name: string, value: unknown) =>
+    `forRoot({ telemetry: { ${name} } }) is ${JSON.stringify(value) ?? String(value)}: use true or false, or leave it out.`,
+  telemetryNotAnObject: () =>
+    `forRoot({ telemetry }) must be an object like { metrics: true, traces: true, hitSpans: false }, or left out.`,
+  hitSpansNeedTraces: () =>
+    `forRoot({ telemetry: { hitSpans: true, traces: false } }) asks for hit spans with traces turned off: drop hitSpans or turn traces on.`,
+  notHearingInvalidations: (alias: string) =>
+    `cache alias '${alias}' does not hear invalidations: its subscription is down or its lease lapsed, so its local copies are not served`,
 };

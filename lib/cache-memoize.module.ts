@@ -19,6 +19,8 @@ import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js'
 import { InvalidationService } from './invalidation/invalidation.service.js';
 import { CacheRegistry } from './caches/cache.registry.js';
 import { CacheMemoizeStats } from './observability/cache-memoize.stats.js';
+import { CacheMemoizeHealthIndicator } from './observability/cache-memoize.health.js';
+import { CacheMemoizeTelemetry } from './observability/cache-memoize.telemetry.js';
 
 /** Holds the defaults of one `forFeature()` call, for the explorer to find among a module's imports. */
 @Module({})
@@ -39,6 +41,12 @@ class CacheMemoizeFeatureModule implements OnModuleInit {
       useFactory: (options) => new CacheMemoizeSettings(options),
       inject: [MODULE_OPTIONS_TOKEN],
     },
+    {
+      provide: CacheMemoizeTelemetry,
+      useFactory: (settings: CacheMemoizeSettings, methods: MemoizedMethodRegistry) =>
+        CacheMemoizeTelemetry.create(settings, methods),
+      inject: [CacheMemoizeSettings, MemoizedMethodRegistry],
+    },
     CacheRegistry,
     CacheMemoizeMetadataAccessor,
     MemoizedMethodFactory,
@@ -46,12 +54,14 @@ class CacheMemoizeFeatureModule implements OnModuleInit {
     CacheMemoizeExplorer,
     InvalidationService,
     CacheMemoizeStats,
+    CacheMemoizeHealthIndicator,
     CachedHandlerRegistry,
   ],
   exports: [
     CacheRegistry,
     InvalidationService,
     CacheMemoizeStats,
+    CacheMemoizeHealthIndicator,
     // The interceptor is provided by the user's modules and needs the handlers wired here.
     CachedHandlerRegistry,
   ],

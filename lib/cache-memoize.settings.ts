@@ -2,13 +2,18 @@ import {
   DEFAULT_CACHE_ALIAS,
   DEFAULT_CREDENTIAL_HEADERS,
   DEFAULT_STORE_TIMEOUT,
+  DEFAULT_TELEMETRY,
   DEFAULT_TTL,
 } from './cache-memoize.constants.js';
 import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
-import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
-import { assertKnownOptions, ROOT_OPTION_NAMES } from './interfaces/option-names.js';
+import type {
+  CacheDefinition,
+  CacheMemoizeModuleOptions,
+  TelemetryOptions,
+} from './interfaces/module-options.interface.js';
+import { assertKnownOptions, ROOT_OPTION_NAMES, TELEMETRY_OPTION_NAMES } from './interfaces/option-names.js';
 import { parseTimerDuration, parseTtl } from './utils/duration.js';
 
 /**
@@ -25,6 +30,7 @@ export class CacheMemoizeSettings {
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
   /** The default credential headers and the module's own, lower-cased, without repeats. */
   readonly credentialHeaders: readonly string[];
+  readonly telemetry: Readonly<Required<TelemetryOptions>>;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
     if (typeof options !== 'object' || options === null)
@@ -53,6 +59,7 @@ export class CacheMemoizeSettings {
     this.throwOnStoreError = onStoreError === 'throw';
     this.onEvent = onEvent;
     this.credentialHeaders = credentialHeadersOf(options.credentialHeaders);
+    this.telemetry = resolveTelemetry(options.telemetry);
   }
 }
 
@@ -62,4 +69,19 @@ function credentialHeadersOf(extra: unknown): readonly string[] {
     throw new CacheConfigError(Messages.invalidCredentialHeaders(extra));
   }
   return [...new Set([...DEFAULT_CREDENTIAL_HEADERS, ...extra.map((name: string) => name.trim().toLowerCase())])];
+}
+
+function resolveTelemetry(options: TelemetryOptions | undefined): Readonly<Required<TelemetryOptions>> {
+  if (options === undefined) return DEFAULT_TELEMETRY;
+  if (typeof options !== 'object' || options === null) throw new CacheConfigError(Messages.telemetryNotAnObject());
+  assertKnownOptions(options, TELEMETRY_OPTION_NAMES, 'CacheMemoizeModule.forRoot({ telemetry })');
+  const resolved: Required<TelemetryOptions> = { ...DEFAULT_TELEMETRY };
+  for (const name of ['metrics', 'traces', 'hitSpans'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new CacheConfigError(Messages.invalidTelemetry(name, value));
+    resolved[name] = value;
+  }
+  if (resolved.hitSpans && !resolved.traces) throw new CacheConfigError(Messages.hitSpansNeedTraces());
+  return resolved;
 }

@@ -8,6 +8,11 @@ export { InvalidationService } from './invalidation/invalidation.service.js';
 export type { MethodArgs, MethodName, MethodResult } from './invalidation/invalidation.types.js';
 export { CacheMemoizeStats, type MethodStatsSnapshot } from './observability/cache-memoize.stats.js';
 export {
+  type AliasHealth,
+  CacheMemoizeHealthIndicator,
+  type CacheMemoizeHealthResult,
+} from './observability/cache-memoize.health.js';
+export {
   CacheConfigError,
   CacheKeyError,
   CacheMemoizeError,
@@ -25,4 +30,5 @@ export type {
   LocalTierOptions,
   MemoryCacheDefinition,
   RedisCacheDefinition,
+  TelemetryOptions,
 } from './interfaces/module-options.interface.js';

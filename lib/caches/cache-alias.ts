@@ -11,4 +11,6 @@ export interface CacheAlias {
   readonly ttlMs: number | undefined;
   /** Whether values are handed out as deep copies unless a method says otherwise. */
   readonly clone: boolean;
+  /** Resolves once the alias's shared store answers, within `storeTimeout`; only shared stores have it. */
+  readonly ping?: () => Promise<void>;
 }

@@ -5,15 +5,20 @@ import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
 import type { CacheAlias } from './cache-alias.js';
 import { createAlias } from './create-alias.js';
+import { CacheMemoizeTelemetry } from '../observability/cache-memoize.telemetry.js';
 
 /** The named caches of the application, built from `forRoot({ caches })`. */
 @Injectable()
 export class CacheRegistry implements OnApplicationShutdown {
   private readonly aliases = new Map<string, CacheAlias>();
 
-  constructor(private readonly settings: CacheMemoizeSettings) {
+  constructor(
+    private readonly settings: CacheMemoizeSettings,
+    telemetry: CacheMemoizeTelemetry,
+  ) {
     for (const [name, definition] of Object.entries(settings.caches)) {
-      this.aliases.set(name, createAlias(name, definition, settings));
+      const alias = createAlias(name, definition, settings);
+      this.aliases.set(name, { ...alias, store: telemetry.timedStore(alias.store, alias.kind) });
     }
   }
 

@@ -36,5 +36,5 @@ export function createRedisAlias(
   const remote = new RedisMemoStore(name, connection, namespace, storeTimeoutMs, new RateLimitedLogger(), locks);
   const store = local ? createTwoTierStore(remote, connection, local, storeTimeoutMs) : remote;
   const cache = createRedisCache(name, connection.client, namespace, ttlMs);
-  return { name, kind: 'redis', cache, store, ttlMs, clone: false };
+  return { name, kind: 'redis', cache, store, ttlMs, clone: false, ping: () => store.ping() };
 }

@@ -17,6 +17,7 @@ import type { MethodConfig, ReturnMode } from '../memoizer/method-config.js';
 import type { MethodRole } from './method-kind.js';
 import { assertOptionShapes } from './option-shapes.js';
 import { assertKnownOptions, DEFAULTS_OPTION_NAMES, MEMOIZE_OPTION_NAMES } from '../interfaces/option-names.js';
+import { CacheMemoizeTelemetry } from '../observability/cache-memoize.telemetry.js';
 
 /** Where a method is declared, and whether it is a controller handler. */
 export interface MethodSite {
@@ -25,6 +26,8 @@ export interface MethodSite {
   /** `forFeature` defaults of the provider's module. */
   moduleDefaults?: MemoizeDefaults;
   isHandler?: boolean;
+  /** A controller handler's route template, for telemetry. */
+  route?: string;
   /** How Nest calls it: a resolver or message handler is keyed by some of its arguments only. */
   role?: MethodRole;
 }
@@ -44,6 +47,7 @@ export class MemoizedMethodFactory {
     private readonly settings: CacheMemoizeSettings,
     private readonly registry: CacheRegistry,
     private readonly accessor: CacheMemoizeMetadataAccessor,
+    private readonly telemetry: CacheMemoizeTelemetry,
   ) {}
 
   create(site: MethodSite, metadata: CacheMemoizeMetadata): MemoizedMethod {
@@ -106,6 +110,7 @@ export class MemoizedMethodFactory {
     const resolver = site.role?.kind === 'resolver';
     if (options.vary !== undefined && !site.isHandler && !resolver)
       throw new CacheConfigError(Messages.varyOnProvider(owner));
+    const instrumented = { owner, alias: alias.name, aliasKind: alias.kind, route: site.route };
 
     return {
       className,
@@ -130,7 +135,8 @@ export class MemoizedMethodFactory {
       lock,
       clone: options.clone ?? alias.clone,
       throwOnStoreError: this.settings.throwOnStoreError,
-      onEvent: this.settings.onEvent,
+      onEvent: this.telemetry.eventListener(instrumented, this.settings.onEvent),
+      instruments: this.telemetry.instrumentsFor(instrumented),
     };
   }
 

@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import {
   HEADERS_METADATA,
   HTTP_CODE_METADATA,
+  PATH_METADATA,
   RESPONSE_PASSTHROUGH_METADATA,
   ROUTE_ARGS_METADATA,
 } from '@nestjs/common/constants.js';
@@ -65,4 +66,18 @@ function writesResponseItself(type: Function, methodName: string): boolean {
     return paramtype === RouteParamtypes.RESPONSE || paramtype === RouteParamtypes.NEXT;
   });
   return raw && !Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, type, methodName);
+}
+
+/**
+ * The handler's route template as declared (`/books/:id`): controller path, then method path,
+ * without the global prefix or version, which Nest adds when it registers routes. Telemetry
+ * names handlers by it; it is the template, never a requested URL.
+ */
+export function routeTemplate(type: Function, method: Function): string {
+  const first = (path: unknown): string => (Array.isArray(path) ? String(path[0] ?? '') : String(path ?? ''));
+  const joined = [first(Reflect.getMetadata(PATH_METADATA, type)), first(Reflect.getMetadata(PATH_METADATA, method))]
+    .join('/')
+    .replace(/\/+/g, '/')
+    .replace(/(.)\/$/, '$1');
+  return joined.startsWith('/') ? joined : `/${joined}`;
 }

@@ -101,4 +101,32 @@ export interface CacheMemoizeModuleOptions {
    * @default ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token'] (always included)
    */
   credentialHeaders?: string[];
+  /**
+   * What the module records through OpenTelemetry when `@opentelemetry/api` is installed and
+   * an SDK is registered before the application boots (see the README's "Observability").
+   * @default { metrics: true, traces: true, hitSpans: false }
+   */
+  telemetry?: TelemetryOptions;
+}
+
+/** Which OpenTelemetry signals the module records; resolved once at bootstrap. */
+export interface TelemetryOptions {
+  /**
+   * Counters of hits, misses, stale serves, errors, bypasses and invalidations, and
+   * histograms of recompute and store call durations, through the global meter.
+   * @default true
+   */
+  metrics?: boolean;
+  /**
+   * A span for each recompute and each invalidation, a child of the active span, through
+   * the global tracer.
+   * @default true
+   */
+  traces?: boolean;
+  /**
+   * A span for each hit too (needs `traces`). Off by default: hits are the bulk of the
+   * calls, and a span costs more than a memory hit.
+   * @default false
+   */
+  hitSpans?: boolean;
 }

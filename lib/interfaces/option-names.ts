@@ -1,6 +1,10 @@
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheConfigError } from '../errors.js';
-import type { DistributedLockOptions, CacheMemoizeModuleOptions } from './module-options.interface.js';
+import type {
+  CacheMemoizeModuleOptions,
+  DistributedLockOptions,
+  TelemetryOptions,
+} from './module-options.interface.js';
 import type {
   ExistingCacheDefinition,
   MemoryCacheDefinition,
@@ -28,7 +32,10 @@ export const ROOT_OPTION_NAMES = names<CacheMemoizeModuleOptions>({
   onStoreError: true,
   onEvent: true,
   credentialHeaders: true,
+  telemetry: true,
 });
+
+export const TELEMETRY_OPTION_NAMES = names<TelemetryOptions>({ metrics: true, traces: true, hitSpans: true });
 
 export const MEMORY_CACHE_OPTION_NAMES = names<MemoryCacheDefinition>({
   store: true,

@@ -7,6 +7,8 @@ import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js'
 import { CacheRegistry } from '../caches/cache.registry.js';
 import { ALL_MARK, prefixMark, tagMark } from '../stores/marks.js';
 import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.js';
+import { CacheMemoizeTelemetry } from '../observability/cache-memoize.telemetry.js';
+import type { InvalidationKind } from '../observability/instruments.js';
 
 /**
  * Drops or refreshes memoized results: one call's entry, every entry of a tag or a
@@ -21,11 +23,14 @@ export class InvalidationService {
     private readonly methods: MemoizedMethodRegistry,
     private readonly registry: CacheRegistry,
     private readonly settings: CacheMemoizeSettings,
+    private readonly telemetry: CacheMemoizeTelemetry,
   ) {}
 
   /** Drops the entry of one call; the method is not run. */
   async invalidate<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): Promise<void> {
-    await this.methods.find(type, method).memoized.invalidate(args);
+    const { memoized } = this.methods.find(type, method);
+    const { alias, owner } = memoized.config;
+    await this.telemetry.invalidation('call', [alias], owner, () => memoized.invalidate(args));
   }
 
   /** Runs the method now, stores and returns its result. Needs a singleton provider. */
@@ -56,7 +61,7 @@ export class InvalidationService {
   /** Drops every entry carrying one of `tags`, in `cache` or, when none is named, in every alias. */
   async invalidateTags(tags: string | string[], cache?: string): Promise<void> {
     const list = typeof tags === 'string' ? [tags] : tags;
-    await this.invalidateMarks(list.map(tagMark), list, cache, 'invalidateTags');
+    await this.invalidateMarks('tag', list.map(tagMark), list, cache, 'invalidateTags');
   }
 
   /**
@@ -64,15 +69,16 @@ export class InvalidationService {
    * or any of its `.`- or `:`-separated leading parts (`BooksService` drops all its methods).
    */
   async invalidatePrefix(prefix: string, cache?: string): Promise<void> {
-    await this.invalidateMarks([prefixMark(prefix)], [prefix], cache, 'invalidatePrefix');
+    await this.invalidateMarks('prefix', [prefixMark(prefix)], [prefix], cache, 'invalidatePrefix');
   }
 
   /** Drops every entry of this application in `cache` or in every alias; nothing else in the store is touched. */
   async invalidateAll(cache?: string): Promise<void> {
-    await this.invalidateMarks([ALL_MARK], [ALL_MARK], cache, 'invalidateAll');
+    await this.invalidateMarks('all', [ALL_MARK], [ALL_MARK], cache, 'invalidateAll');
   }
 
   private async invalidateMarks(
+    kind: InvalidationKind,
     marks: string[],
     names: string[],
     cache: string | undefined,
@@ -80,17 +86,24 @@ export class InvalidationService {
   ): Promise<void> {
     const what = `InvalidationService.${where}()`;
     const aliases = cache === undefined ? this.registry.all() : [this.registry.alias(cache, what)];
-    await Promise.all(
-      aliases.map(async (alias) => {
-        try {
-          await alias.store.invalidate(marks);
-        } catch (error) {
-          throw asStoreError(error, Messages.invalidationFailed(what, alias.name));
-        }
-        // Only now: a call arriving before the marks were written may still join, one arriving after may not.
-        for (const memoized of this.methods.all())
-          if (memoized.config.alias === alias.name) memoized.detachFlights(marks);
-      }),
+    await this.telemetry.invalidation(
+      kind,
+      aliases.map((alias) => alias.name),
+      undefined,
+      async () => {
+        await Promise.all(
+          aliases.map(async (alias) => {
+            try {
+              await alias.store.invalidate(marks);
+            } catch (error) {
+              throw asStoreError(error, Messages.invalidationFailed(what, alias.name));
+            }
+            // Only now: a call arriving before the marks were written may still join, one arriving after may not.
+            for (const memoized of this.methods.all())
+              if (memoized.config.alias === alias.name) memoized.detachFlights(marks);
+          }),
+        );
+      },
     );
     for (const alias of aliases) for (const key of names) this.emit(alias.name, key);
   }

@@ -144,6 +144,7 @@ export class MemoizedMethod {
   skips(instance: object, args: unknown[], key: string): boolean {
     const { skip } = this.config;
     if (skip === undefined || !skip(this.telemetry.context(instance, args, key, undefined))) return false;
+    this.telemetry.stats.skipped++;
     this.telemetry.emit('bypass', key);
     return true;
   }
@@ -243,6 +244,7 @@ export class MemoizedMethod {
     compute: Compute | undefined,
   ): Promise<Outcome> {
     this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
+    this.telemetry.stats.storeBypasses++;
     this.telemetry.emit('bypass', key);
     return this.executions.run(instance, args, compute);
   }

@@ -1,6 +1,7 @@
 import type { CacheMemoizeEvent } from '../interfaces/cache-memoize-event.interface.js';
 import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
 import type { KeyBuilder } from '../keys/key-builder.js';
+import type { MethodInstruments } from '../observability/method-instruments.js';
 import type { EntryScope, MemoStore } from '../stores/memo-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 
@@ -44,4 +45,6 @@ export interface MethodConfig {
   clone: boolean;
   throwOnStoreError: boolean;
   onEvent?: (event: CacheMemoizeEvent) => void;
+  /** What the method records through OpenTelemetry; a no-op when telemetry is off. */
+  instruments: MethodInstruments;
 }

@@ -148,14 +148,12 @@ export class MethodExecutions {
     const started = performance.now();
     let outcome: Outcome;
     try {
-      outcome = await this.run(instance, args, compute, reason);
+      outcome = await this.config.instruments.trace(reason, () => this.run(instance, args, compute, reason));
     } catch (error) {
-      this.telemetry.stats.errors++;
+      this.telemetry.recomputeFailed(performance.now() - started, reason, error);
       throw error;
     }
-    const durationMs = performance.now() - started;
-    this.telemetry.stats.recordRecompute(durationMs);
-    if (reason !== 'miss') this.telemetry.emit('refresh', key, undefined, durationMs);
+    this.telemetry.recomputed(performance.now() - started, reason, key);
     // Without a stamp nothing was checked against the store's marks: callers that joined run again.
     if (stamp === undefined) return { ...outcome, refused: true };
     try {

@@ -4,7 +4,7 @@ import type { MemoizeContext } from '../interfaces/memoize-options.interface.js'
 import { asStoreError } from '../errors.js';
 import { MethodStats } from '../observability/method-stats.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
-import type { MethodConfig } from './method-config.js';
+import type { MethodConfig, RunReason } from './method-config.js';
 
 /**
  * What a memoized method tells the outside: counters, `onEvent`, user callbacks and
@@ -51,11 +51,13 @@ export class MethodTelemetry {
 
   /** A store failure no caller waits on (extending or releasing a lock): counted, logged and emitted, never thrown. */
   reportStoreError(error: unknown, key: string, message: string): void {
+    this.stats.storeErrors++;
     this.failed(this.config.alias, message, error, key);
   }
 
   /** A result the store's codec refuses: the caller has it, nothing is stored, the method is named (whatever onStoreError says). */
   notEncodable(error: unknown, key: string): void {
+    this.stats.codecErrors++;
     this.failed(this.config.owner, Messages.notEncodable(this.config.owner, this.config.alias), error, key);
   }
 
@@ -64,8 +66,22 @@ export class MethodTelemetry {
     this.failed(this.config.owner, error.message, error, key);
   }
 
+  /** A background refresh whose method threw: already counted as a method error when it ended. */
   refreshFailed(error: unknown, key: string): void {
     this.failed(this.config.owner, Messages.refreshFailed(this.config.owner), error, key);
+  }
+
+  /** A recompute that ended: counted, timed, and for a refresh emitted. */
+  recomputed(durationMs: number, reason: RunReason, key: string): void {
+    this.stats.recordRecompute(durationMs);
+    this.config.instruments.recordRecompute(durationMs, reason);
+    if (reason !== 'miss') this.emit('refresh', key, undefined, durationMs);
+  }
+
+  /** A recompute whose method threw: the error reaches the callers; here it is counted and timed. */
+  recomputeFailed(durationMs: number, reason: RunReason, error: unknown): void {
+    this.stats.methodErrors++;
+    this.config.instruments.recordRecompute(durationMs, reason, error);
   }
 
   /** Another process held the lock past the alias's `lock.wait`: logged (rate-limited); the method runs here. */
@@ -74,9 +90,8 @@ export class MethodTelemetry {
     this.log.error(`${owner}:lock-wait`, Messages.lockWaitOver(owner, alias, waitMs));
   }
 
-  /** Every failure the caller does not see: counted, logged at most once per window and topic, emitted. */
+  /** Every failure the caller does not see: logged at most once per window and topic, emitted. */
   private failed(topic: string, message: string, error: unknown, key: string): void {
-    this.stats.errors++;
     this.log.error(topic, message, error);
     this.emit('error', key, error);
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs the library as npm would publish it and installs the tarball into two throwaway
 # consumer projects, so what ships (exports map, both builds, both sets of types) is what
-# gets tested: ESM on Nest 12 under Jest, and CommonJS on Nest 11 with plain node.
+# gets tested: ESM on Nest 12 under Jest, without the optional peers (@opentelemetry/api,
+# @nestjs/terminus), and CommonJS on Nest 11 with plain node, with @opentelemetry/api and an SDK.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -36,6 +37,8 @@ resolved="$(node --input-type=module -e "console.log(import.meta.resolve('nestjs
 [[ "$resolved" == */nestjs-cache-memoize/dist/index.js ]] || { echo "not ok - import resolved $resolved"; exit 1; }
 echo "ok - import resolves the ESM build ($resolved)"
 compile_against dist/index.d.ts
+if node -e "require.resolve('@opentelemetry/api')" 2>/dev/null; then echo "not ok - @opentelemetry/api got installed"; exit 1; fi
+echo "ok - this consumer has no @opentelemetry/api (an optional peer): the spec boots the app without it"
 CI=true npm test --silent
 
 step "CommonJS consumer on Nest 11: install, tsc to CommonJS, run"

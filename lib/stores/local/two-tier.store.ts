@@ -1,3 +1,4 @@
+import { Messages } from '../../cache-memoize.messages.js';
 import type { DistributedLocks } from '../distributed-locks.interface.js';
 import type { EntryScope, MemoStore, StoredEntry } from '../memo-store.interface.js';
 import type { RedisMemoStore } from '../redis/redis.store.js';
@@ -79,6 +80,12 @@ export class TwoTierMemoStore implements MemoStore {
   /** Whether this process hears invalidations now (its lease holds): for a health check. */
   get hearing(): boolean {
     return this.bus.leased();
+  }
+
+  /** Redis answers a PING in time, and this process still hears invalidations (its lease holds). */
+  async ping(): Promise<void> {
+    await this.remote.ping();
+    if (!this.hearing) throw new Error(Messages.notHearingInvalidations(this.alias));
   }
 
   /** Whether local copies may be served: a protected seam, so a test can plant the bug of ignoring the lease. */

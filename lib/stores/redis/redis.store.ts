@@ -136,6 +136,12 @@ export class RedisMemoStore implements MemoStore {
     return Number(stamp);
   }
 
+  /** A PING within the store timeout, failing at once while the connection is down. */
+  async ping(): Promise<void> {
+    this.assertConnected();
+    await withTimeout(this.connection.client.ping(), this.timeoutMs);
+  }
+
   /** Closes the client if the alias opened it; a client handed in is left to its owner. */
   async close(): Promise<void> {
     const { client, owned } = this.connection;

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CacheMemoizeModule, type CacheMemoizeModuleOptions, CacheRegistry } from '../../../lib/index.js';
 import { CacheMemoizeSettings } from '../../../lib/cache-memoize.settings.js';
+import { CacheMemoizeTelemetry } from '../../../lib/observability/cache-memoize.telemetry.js';
 import type { MemoStore } from '../../../lib/stores/memo-store.interface.js';
 import { uniqueNamespace } from '../../support/redis-harness.js';
 import { waitFor } from '../../support/redis-server.js';
@@ -53,8 +54,8 @@ export async function startConformanceApp(store: OpenedStore, options: Conforman
   })
     .overrideProvider(CacheRegistry)
     .useFactory({
-      factory: (settings: CacheMemoizeSettings) => {
-        const registry = new CacheRegistry(settings);
+      factory: (settings: CacheMemoizeSettings, telemetry: CacheMemoizeTelemetry) => {
+        const registry = new CacheRegistry(settings, telemetry);
         for (const alias of registry.all()) {
           const real = options.plant ? options.plant(alias.store) : alias.store;
           faults = new FaultyStore(real, random);
@@ -62,7 +63,7 @@ export async function startConformanceApp(store: OpenedStore, options: Conforman
         }
         return registry;
       },
-      inject: [CacheMemoizeSettings],
+      inject: [CacheMemoizeSettings, CacheMemoizeTelemetry],
     })
     .compile();
   const app = moduleRef.createNestApplication({ logger: false });

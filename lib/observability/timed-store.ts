@@ -1,0 +1,89 @@
+import type { EntryScope, MemoStore, StoredEntry } from '../stores/memo-store.interface.js';
+import { Attr, errorType, type StoreOperation } from './instruments.js';
+import type { OtelAttributes, OtelHistogram } from './otel-api.js';
+
+/**
+ * A shared alias's store that records how long each call took (`cache_memoize.store.duration`),
+ * failures included with their `error.type`. A call answered without waiting (a stamp from the
+ * synced clock) is not a store call and is not recorded. Only built when metrics are on.
+ */
+export class TimedMemoStore implements MemoStore {
+  readonly alias: string;
+  readonly locks: MemoStore['locks'];
+  private readonly attributes: Record<StoreOperation, OtelAttributes>;
+
+  constructor(
+    private readonly inner: MemoStore,
+    private readonly histogram: OtelHistogram,
+  ) {
+    this.alias = inner.alias;
+    this.locks = inner.locks;
+    const of = (operation: StoreOperation) => ({ [Attr.cache]: inner.alias, [Attr.operation]: operation });
+    this.attributes = {
+      get: of('get'),
+      set: of('set'),
+      delete: of('delete'),
+      invalidate: of('invalidate'),
+      stamp: of('stamp'),
+    };
+  }
+
+  get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+    const started = performance.now();
+    return this.timed('get', started, () => this.inner.get(key, scope, now));
+  }
+
+  stamp(exact?: boolean): number | Promise<number> {
+    const started = performance.now();
+    return this.timed('stamp', started, () => this.inner.stamp(exact));
+  }
+
+  set(key: string, entry: StoredEntry, scope: EntryScope): boolean | Promise<boolean> {
+    const started = performance.now();
+    return this.timed('set', started, () => this.inner.set(key, entry, scope));
+  }
+
+  delete(key: string): void | Promise<void> {
+    const started = performance.now();
+    return this.timed('delete', started, () => this.inner.delete(key));
+  }
+
+  invalidate(marks: readonly string[]): void | Promise<void> {
+    const started = performance.now();
+    return this.timed('invalidate', started, () => this.inner.invalidate(marks));
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private timed<T>(operation: StoreOperation, started: number, call: () => T): T {
+    let result: T;
+    try {
+      result = call();
+    } catch (error) {
+      this.record(operation, started, error);
+      throw error;
+    }
+    if (!(result instanceof Promise)) return result;
+    return result.then(
+      (value: unknown) => {
+        this.record(operation, started, undefined);
+        return value;
+      },
+      (error: unknown) => {
+        this.record(operation, started, error);
+        throw error;
+      },
+    ) as T;
+  }
+
+  private record(operation: StoreOperation, started: number, error: unknown): void {
+    const seconds = (performance.now() - started) / 1000;
+    const attributes = this.attributes[operation];
+    this.histogram.record(
+      seconds,
+      error === undefined ? attributes : { ...attributes, [Attr.errorType]: errorType(error) },
+    );
+  }
+}
