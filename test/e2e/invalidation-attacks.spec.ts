@@ -147,3 +147,75 @@ describe.each(stores)('invalidation attacks on a %s alias', (_store, caches) => 
     expect(await app.get(InvalidationService).peek(Posts, 'plain', 1)).toBe(2);
   });
 });
+
+@Injectable()
+class Shared {
+  @CacheMemoize({ ttl: '1h', tags: ['post'], lock: 'distributed', cache: 'redis', prefix: 'Shared.locked' })
+  async locked(id: number): Promise<number> {
+    return read();
+  }
+
+  @CacheMemoize({ ttl: '1h', tags: ['post'], cache: 'memory', prefix: 'Shared.local' })
+  async local(id: number): Promise<number> {
+    return read();
+  }
+
+  @CacheMemoize({ ttl: '1h', tags: ['post'], cache: 'redis', prefix: 'Shared.remote' })
+  async remote(id: number): Promise<number> {
+    return read();
+  }
+}
+
+(redis ? describe : describe.skip)('invalidation attacks across apps and aliases', () => {
+  const namespace = uniqueNamespace('attacks-apps');
+  let first: INestApplication;
+  let second: INestApplication;
+
+  beforeEach(async () => {
+    source.version = 1;
+    source.failing = false;
+    source.hold = undefined;
+    const options: CacheMemoizeModuleOptions = {
+      namespace: `${namespace}-${Math.random()}`,
+      defaultCache: 'memory',
+      caches: { memory: { store: 'memory' }, redis: { store: 'redis', url: redis!.url } },
+    };
+    first = await createApp({ providers: [Shared] }, options);
+    second = await createApp({ providers: [Shared] }, options);
+  });
+  afterEach(async () => {
+    await first.close();
+    await second.close();
+  });
+  afterAll(async () => {
+    const client = new Redis(redis!.url);
+    await dropNamespace(client, namespace);
+    client.disconnect();
+  });
+
+  it('a call made after invalidateTags resolved, while another app holds the distributed lock over old data, gets new data', async () => {
+    const [reached, release] = holdNext();
+    const holder = first.get(Shared).locked(1);
+    await reached;
+    const waiter = second.get(Shared).locked(1);
+    source.version = 2;
+    await second.get(InvalidationService).invalidateTags('post');
+    const after = second.get(Shared).locked(1);
+    release();
+    expect(await holder).toBe(1);
+    await waiter;
+    expect(await after).toBe(2);
+    expect(await first.get(Shared).locked(1)).toBe(2);
+  });
+
+  it('invalidateTags with no alias named voids the tag in every alias, of every app sharing Redis', async () => {
+    expect(await first.get(Shared).local(1)).toBe(1);
+    expect(await first.get(Shared).remote(1)).toBe(1);
+    expect(await second.get(Shared).remote(1)).toBe(1);
+    source.version = 2;
+    await first.get(InvalidationService).invalidateTags('post');
+    expect(await first.get(Shared).local(1)).toBe(2);
+    expect(await first.get(Shared).remote(1)).toBe(2);
+    expect(await second.get(Shared).remote(1)).toBe(2);
+  });
+});
