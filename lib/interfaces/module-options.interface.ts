@@ -72,4 +72,12 @@ export interface CacheMemoizeModuleOptions {
   onStoreError?: 'bypass' | 'throw';
   /** Receives every hit, miss, stale, refresh, error, invalidate and bypass. */
   onEvent?: (event: CacheMemoizeEvent) => void;
+  /**
+   * More request headers that carry a user's or tenant's identity, e.g. `['x-tenant-id']`.
+   * A request carrying one is personal: a cached handler answers it from the cache only if it
+   * gives a `key` or names the header in `vary`. They are added to the default list, never
+   * replace it.
+   * @default ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token'] (always included)
+   */
+  credentialHeaders?: string[];
 }

@@ -27,6 +27,7 @@ export const ROOT_OPTION_NAMES = names<CacheMemoizeModuleOptions>({
   storeTimeout: true,
   onStoreError: true,
   onEvent: true,
+  credentialHeaders: true,
 });
 
 export const MEMORY_CACHE_OPTION_NAMES = names<MemoryCacheDefinition>({
