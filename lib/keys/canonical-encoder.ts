@@ -123,11 +123,12 @@ function encodeSpecial(value: object, proto: { constructor: Function }, ancestor
       return `${subclassName(value, proto, Set)}Set[${members.sort().join(',')}]`;
     }
     const constructor: unknown = proto.constructor;
+    // The class name is quoted: a user class named `Map` or `Date` must not read as the built-in.
     // An anonymous class gets a name no plain object, and no named class, can have.
     const className = typeof constructor === 'function' && constructor.name ? constructor.name : '(anonymous class)';
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') {
-      return `${className}(${encodeAt(toJSON.call(value), ancestors, () => '.toJSON()')})`;
+      return `${quoted(className)}(${encodeAt(toJSON.call(value), ancestors, () => '.toJSON()')})`;
     }
     const builtIn = isBuiltIn(constructor);
     if (!builtIn) {
@@ -136,13 +137,13 @@ function encodeSpecial(value: object, proto: { constructor: Function }, ancestor
     }
     if (value instanceof Error) {
       const fields = encodeFields(value as unknown as Record<string, unknown>, ancestors);
-      return `${className}(${JSON.stringify(value.message)}){${fields}}`;
+      return `${quoted(className)}(${JSON.stringify(value.message)}){${fields}}`;
     }
     const fields = encodeFields(value as Record<string, unknown>, ancestors);
     // A built-in object keeps its data in internal slots (a Promise, a WeakMap...), and a class
     // instance without a visible field keeps it in closures or WeakMaps: no data to key it by.
     if (fields === '') throw new UnencodableValueError(builtIn ? `a ${className}` : `a ${className} without fields`);
-    return `${className}{${fields}}`;
+    return `${quoted(className)}{${fields}}`;
   } finally {
     ancestors.pop();
   }

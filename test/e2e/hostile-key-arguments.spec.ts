@@ -96,4 +96,20 @@ describe('hostile key arguments', () => {
     expect(await lookup.find(new Date(5))).toBe(date);
     expect(lookup.calls).toBe(4);
   });
+
+  it('an instance of a user class named like a built-in (a game Map, a Date with toJSON) never shares its entry', async () => {
+    const BuiltInMap = globalThis.Map;
+    {
+      class Map {
+        id = 1;
+      }
+      class Date {
+        toJSON(): number {
+          return 5;
+        }
+      }
+      await expectNoSharedEntry(lookup, new BuiltInMap([['id', 1]]), new Map());
+      await expectNoSharedEntry(lookup, new globalThis.Date(5), new Date());
+    }
+  });
 });
