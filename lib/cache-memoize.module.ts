@@ -12,7 +12,7 @@ import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
 import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
 import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
 import { assertRootPresent } from './explorer/module-checks.js';
-import { assertKnownOptions, DEFAULTS_OPTION_NAMES } from './interfaces/option-names.js';
+import { assertKnownOptions, DEFAULTS_OPTION_NAMES, ROOT_OPTION_NAMES } from './interfaces/option-names.js';
 import { MemoizedMethodRegistry } from './memoizer/memoized-method.registry.js';
 import { CachedHandlerRegistry } from './interceptors/cached-handler.registry.js';
 import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js';
@@ -72,7 +72,7 @@ export class CacheMemoizeModule extends ConfigurableModuleClass {
    * Global unless `isGlobal: false`.
    */
   static forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    return super.forRoot(readableOptions(options));
   }
 
   /** Like forRoot, with options from a factory, a class or an existing provider. */
@@ -88,4 +88,20 @@ export class CacheMemoizeModule extends ConfigurableModuleClass {
       providers: [{ provide: CACHE_MEMOIZE_FEATURE_DEFAULTS, useValue: defaults }],
     };
   }
+}
+
+/**
+ * Nest copies forRoot options field by field, own fields only: an option held by a getter of
+ * a settings class, or inherited from a defaults object, would be dropped without a word.
+ * The options are read here as the rest of the library reads them, through the prototype
+ * chain; an unknown own field is still reported, by CacheMemoizeSettings.
+ */
+function readableOptions(options: typeof OPTIONS_TYPE): typeof OPTIONS_TYPE {
+  if (typeof options !== 'object' || options === null) return options;
+  const read: Record<string, unknown> = { ...options };
+  for (const name of ROOT_OPTION_NAMES) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value !== undefined) read[name] = value;
+  }
+  return read as typeof OPTIONS_TYPE;
 }

@@ -39,7 +39,7 @@ export class CacheMemoizeSettings {
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
     this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;
-    if (!(this.defaultCache in this.caches)) {
+    if (!Object.hasOwn(this.caches, this.defaultCache)) {
       throw new CacheConfigError(
         Messages.unknownAlias(this.defaultCache, 'forRoot({ defaultCache })', Object.keys(this.caches)),
       );

@@ -90,17 +90,25 @@ function encodeObject(value: object, ancestors: object[]): string {
 
 /** Everything but plain objects, kept out of encodeObject so the usual argument's path stays short. */
 function encodeSpecial(value: object, proto: { constructor: Function }, ancestors: object[]): string {
-  if (value instanceof Date) return `Date(${value.getTime()})`;
+  if (value instanceof Date) return `${slotted(value, proto, Date)}(${value.getTime()})`;
   if (ArrayBuffer.isView(value)) {
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    return `${value.constructor.name}(${bytes.toString('base64')})`;
+    return `${viewName(value, proto)}(${bytes.toString('base64')})`;
   }
-  if (value instanceof RegExp) return `RegExp(${JSON.stringify(value.source)},${value.flags})`;
-  if (value instanceof ArrayBuffer) return `ArrayBuffer(${Buffer.from(value).toString('base64')})`;
+  if (value instanceof RegExp)
+    return `${slotted(value, proto, RegExp)}(${JSON.stringify(value.source)},${value.flags})`;
+  if (value instanceof ArrayBuffer) {
+    return `${slotted(value, proto, ArrayBuffer)}(${Buffer.from(value).toString('base64')})`;
+  }
   if (value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt) {
-    return `${proto.constructor.name}(${encode(value.valueOf(), ancestors)})`;
+    const base =
+      value instanceof String ? String : value instanceof Number ? Number : value instanceof Boolean ? Boolean : BigInt;
+    const items = value instanceof String ? value.length : 0;
+    return `${slotted(value, proto, base, items)}(${encode(value.valueOf(), ancestors)})`;
   }
-  if (value instanceof URLSearchParams) return `URLSearchParams(${JSON.stringify(value.toString())})`;
+  if (value instanceof URLSearchParams) {
+    return `${slotted(value, proto, URLSearchParams)}(${JSON.stringify(value.toString())})`;
+  }
   ancestors.push(value);
   try {
     if (Array.isArray(value)) return `${subclassName(value, proto, Array)}[${encodeItems(value, ancestors)}]`;
@@ -115,11 +123,12 @@ function encodeSpecial(value: object, proto: { constructor: Function }, ancestor
       return `${subclassName(value, proto, Set)}Set[${members.sort().join(',')}]`;
     }
     const constructor: unknown = proto.constructor;
+    // The class name is quoted: a user class named `Map` or `Date` must not read as the built-in.
     // An anonymous class gets a name no plain object, and no named class, can have.
     const className = typeof constructor === 'function' && constructor.name ? constructor.name : '(anonymous class)';
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') {
-      return `${className}(${encodeAt(toJSON.call(value), ancestors, () => '.toJSON()')})`;
+      return `${quoted(className)}(${encodeAt(toJSON.call(value), ancestors, () => '.toJSON()')})`;
     }
     const builtIn = isBuiltIn(constructor);
     if (!builtIn) {
@@ -128,13 +137,13 @@ function encodeSpecial(value: object, proto: { constructor: Function }, ancestor
     }
     if (value instanceof Error) {
       const fields = encodeFields(value as unknown as Record<string, unknown>, ancestors);
-      return `${className}(${JSON.stringify(value.message)}){${fields}}`;
+      return `${quoted(className)}(${JSON.stringify(value.message)}){${fields}}`;
     }
     const fields = encodeFields(value as Record<string, unknown>, ancestors);
     // A built-in object keeps its data in internal slots (a Promise, a WeakMap...), and a class
     // instance without a visible field keeps it in closures or WeakMaps: no data to key it by.
     if (fields === '') throw new UnencodableValueError(builtIn ? `a ${className}` : `a ${className} without fields`);
-    return `${className}{${fields}}`;
+    return `${quoted(className)}{${fields}}`;
   } finally {
     ancestors.pop();
   }
@@ -156,6 +165,38 @@ function subclassName(value: object, proto: object, base: Function): string {
   }
   assertNoSymbolFields(value);
   return className === '' ? '' : `${className}:`;
+}
+
+/**
+ * The name a built-in whose data sits in internal slots (a Date, a typed array, a RegExp...)
+ * is keyed by. Only the slot is encoded, so fields of its own or a subclass's state would be
+ * ignored and two different values would share a key: those raise instead. A subclass
+ * without state is keyed with its name, so it never meets the built-in.
+ */
+function slotted(value: object, proto: object, base: Function, items = 0, baseName = base.name): string {
+  if (Object.keys(value).length > items) {
+    throw new UnencodableValueError(`a ${baseName} with fields of its own`);
+  }
+  assertNoSymbolFields(value);
+  if (proto === base.prototype) return baseName;
+  const constructor = (proto as { constructor?: Function }).constructor;
+  const className = (typeof constructor === 'function' && constructor.name) || '(anonymous class)';
+  if (hasPrivateFields(constructor)) throw new UnencodableValueError(`a ${className} with #private fields`);
+  return `${className}:${baseName}`;
+}
+
+/** The internal type of a typed array (`Uint8Array`...), which no `constructor` field can disguise. */
+const typedArrayName = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  Symbol.toStringTag,
+)!.get!;
+
+function viewName(value: ArrayBufferView, proto: object): string {
+  if (value instanceof DataView) return slotted(value, proto, DataView);
+  if (proto === Buffer.prototype) return slotted(value, proto, Buffer, (value as Buffer).length);
+  const name = typedArrayName.call(value) as string;
+  const base = (globalThis as unknown as Record<string, Function>)[name]!;
+  return slotted(value, proto, base, (value as unknown as ArrayLike<unknown>).length, name);
 }
 
 function countItems(items: readonly unknown[]): number {

@@ -8,14 +8,21 @@
  * to the user's object, so `{"__proto__": {"isAdmin": true}}` read back with `isAdmin` true.
  */
 export function deepCopy<T>(value: T): T {
-  return copy(value) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  // An object reached twice is copied once: cycles (an ORM entity's back-references) and
+  // shared values come back as they went in, as the structured serializer of the other
+  // stores gives them back, instead of overflowing the stack.
+  return copy(value, new Map()) as T;
 }
 
-function copy(value: unknown): unknown {
+function copy(value: unknown, seen: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) if (i in value) out[i] = copy(value[i]);
+    seen.set(value, out);
+    for (let i = 0; i < value.length; i++) if (i in value) out[i] = copy(value[i], seen);
     return out;
   }
   const proto: unknown = Object.getPrototypeOf(value);
@@ -23,12 +30,14 @@ function copy(value: unknown): unknown {
     if (value instanceof Date) return new Date(value.getTime());
     if (value instanceof Map) {
       const out = new Map<unknown, unknown>();
-      for (const [k, v] of value) out.set(copy(k), copy(v));
+      seen.set(value, out);
+      for (const [k, v] of value) out.set(copy(k, seen), copy(v, seen));
       return out;
     }
     if (value instanceof Set) {
       const out = new Set<unknown>();
-      for (const member of value) out.add(copy(member));
+      seen.set(value, out);
+      for (const member of value) out.add(copy(member, seen));
       return out;
     }
     if (Buffer.isBuffer(value)) return Buffer.from(value);
@@ -40,8 +49,9 @@ function copy(value: unknown): unknown {
     if (value instanceof RegExp) return new RegExp(value.source, value.flags);
   }
   const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
+  seen.set(value, out);
   for (const name of Object.keys(value)) {
-    const field = copy((value as Record<string, unknown>)[name]);
+    const field = copy((value as Record<string, unknown>)[name], seen);
     if (name === '__proto__') {
       Object.defineProperty(out, name, { value: field, enumerable: true, writable: true, configurable: true });
     } else {

@@ -48,8 +48,8 @@ describe('the canonical key encoder', () => {
     ['a Set by content', new Set(['b', 'a']), 'Set["a","b"]'],
     ['a Buffer', Buffer.from('hi'), 'Buffer(aGk=)'],
     ['a RegExp', /a.b/gi, 'RegExp("a.b",gi)'],
-    ['a class instance by its fields and name', new Point(1, 2), 'Point{"x":1,"y":2}'],
-    ['a class instance with toJSON', new Money(5), 'Money({"cents":5,"currency":"EUR"})'],
+    ['a class instance by its fields and name', new Point(1, 2), '"Point"{"x":1,"y":2}'],
+    ['a class instance with toJSON', new Money(5), '"Money"({"cents":5,"currency":"EUR"})'],
     ['a null-prototype object', Object.assign(Object.create(null), { a: 1 }), '{"a":1}'],
   ])('encodes %s', (_, value, expected) => {
     expect(encodeValue(value)).toBe(expected);
@@ -188,7 +188,7 @@ describe('the canonical key encoder', () => {
         return '#tag ' + this.name;
       }
     }
-    expect(encodeValue(new Hashtag('news'))).toBe('Hashtag{"name":"news"}');
+    expect(encodeValue(new Hashtag('news'))).toBe('"Hashtag"{"name":"news"}');
   });
 
   it('keeps apart what used to share a key', () => {

@@ -1,0 +1,88 @@
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { CacheMemoize, CacheStoreError, InvalidationService } from '../../../lib/index.js';
+import { createApp } from '../../fixtures/create-app.js';
+import { requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
+import { RedisServer, waitFor } from '../../support/redis-server.js';
+
+let version = 1;
+
+@Injectable()
+class Articles {
+  @CacheMemoize({ ttl: '1h', tags: ['article'] })
+  async article(id: number): Promise<number> {
+    return version;
+  }
+}
+
+type Kind = 'invalidate' | 'invalidateTags' | 'invalidatePrefix' | 'invalidateAll' | 'refresh';
+const kinds: Kind[] = ['invalidate', 'invalidateTags', 'invalidatePrefix', 'invalidateAll', 'refresh'];
+
+function run(invalidation: InvalidationService, kind: Kind): Promise<unknown> {
+  switch (kind) {
+    case 'invalidate':
+      return invalidation.invalidate(Articles, 'article', 1);
+    case 'invalidateTags':
+      return invalidation.invalidateTags('article');
+    case 'invalidatePrefix':
+      return invalidation.invalidatePrefix('Articles');
+    case 'invalidateAll':
+      return invalidation.invalidateAll();
+    case 'refresh':
+      return invalidation.refresh(Articles, 'article', 1);
+  }
+}
+
+/**
+ * An invalidation either takes effect before it resolves or rejects with CacheStoreError:
+ * against a Redis that hangs (CLIENT PAUSE) and one killed and restarted while it runs.
+ */
+(requireRedisServer() ? describe : describe.skip)('invalidations against a failing Redis', () => {
+  let server: RedisServer;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterAll(() => server.stop());
+  beforeEach(async () => {
+    version = 1;
+    app = await createApp(
+      { providers: [Articles] },
+      {
+        namespace: uniqueNamespace('inval-faults'),
+        storeTimeout: 200,
+        caches: { default: { store: 'redis', url: server.url } },
+      },
+    );
+  });
+  afterEach(() => app.close());
+
+  it.each(kinds)('%s against a paused Redis rejects with CacheStoreError', async (kind) => {
+    expect(await app.get(Articles).article(1)).toBe(1);
+    await server.cli('CLIENT', 'PAUSE', '1500', 'ALL');
+    version = 2;
+    const outcome = await run(app.get(InvalidationService), kind).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await waitFor(async () => (await server.cli('PING')) === 'PONG', 'the pause to end');
+    expect(outcome).toBeInstanceOf(CacheStoreError);
+  });
+
+  it.each(kinds)('%s while Redis restarts either rejects with CacheStoreError or took effect', async (kind) => {
+    expect(await app.get(Articles).article(1)).toBe(1);
+    version = 2;
+    const invalidation = run(app.get(InvalidationService), kind).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await server.restart();
+    const outcome = await invalidation;
+    if (outcome !== 'resolved') {
+      expect(outcome).toBeInstanceOf(CacheStoreError);
+      return;
+    }
+    await waitFor(async () => (await server.cli('PING')) === 'PONG', 'redis back');
+    expect(await app.get(Articles).article(1)).toBe(2);
+  });
+});
