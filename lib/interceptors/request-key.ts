@@ -5,11 +5,20 @@ import type { IncomingHttpHeaders } from 'node:http';
  * hosts, `@Controller({ host })`, must never share entries), its path, its query string with
  * the parameters sorted (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each
  * `vary` header. The parts are encoded canonically into the key by the handler's KeyBuilder.
+ *
+ * `hostname` is the one the platform gives Nest to route `@Controller({ host })` by: behind
+ * a trusted proxy it comes from `X-Forwarded-Host`, not `Host`, and every tenant shares one
+ * `Host`, so keying by `Host` would serve one tenant's response to the next.
  */
-export function requestKeyParts(url: string, headers: IncomingHttpHeaders, vary: readonly string[]): unknown[] {
+export function requestKeyParts(
+  url: string,
+  hostname: string | undefined,
+  headers: IncomingHttpHeaders,
+  vary: readonly string[],
+): unknown[] {
   const mark = url.indexOf('?');
   const path = mark === -1 ? url : url.slice(0, mark);
-  const host = hostName(headers.host);
+  const host = hostName(hostname);
   if (mark === -1 && vary.length === 0) return [host, path];
   const parts: unknown[] = [host, path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];
   for (const name of vary) parts.push(headerValue(headers, name));
@@ -36,7 +45,7 @@ function sortedQuery(query: string): string {
  * listening on different ports serve the same site. A missing Host (HTTP/1.0) is keyed as ''.
  */
 function hostName(host: string | undefined): string {
-  if (host === undefined) return '';
+  if (!host) return '';
   const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.lastIndexOf(':');
   return (end > 0 ? host.slice(0, end) : host).toLowerCase();
 }
