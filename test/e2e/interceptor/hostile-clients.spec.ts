@@ -16,7 +16,8 @@ import {
 } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
@@ -111,6 +112,21 @@ class ExpressCookieController {
   async login(@Res({ passthrough: true }) res: { cookie(name: string, value: string): unknown }): Promise<object> {
     res.cookie('session', `s${this.runs.count('login')}`);
     return { page: 'login' };
+  }
+}
+
+@Controller('fastify-cookie')
+@UseInterceptors(CacheMemoizeInterceptor)
+class FastifyCookieController {
+  readonly runs = new Runs();
+
+  /** @fastify/cookie writes the Set-Cookie header only when the reply is sent, after the handler. */
+  @Get()
+  @CacheMemoize('1m')
+  async login(@Res({ passthrough: true }) reply: { setCookie(name: string, value: string): unknown }): Promise<object> {
+    const run = this.runs.count('login');
+    reply.setCookie('session', `s${run}`);
+    return { user: `u${run}` };
   }
 }
 
@@ -236,6 +252,27 @@ async function startProxiedApp(platform: Platform): Promise<{ app: INestApplicat
   await app.listen(0, '127.0.0.1');
   return { app, server: app.getHttpServer() };
 }
+
+describe('CacheMemoizeInterceptor on fastify with @fastify/cookie', () => {
+  let app: NestFastifyApplication;
+  beforeEach(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheMemoizeModule.forRoot()],
+      controllers: [FastifyCookieController],
+    }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.register(fastifyCookie);
+    await app.listen(0, '127.0.0.1');
+  });
+  afterEach(() => app.close());
+
+  it('never stores nor replays a response whose handler set a cookie with reply.setCookie()', async () => {
+    const first = await request(app.getHttpServer()).get('/fastify-cookie').expect(200);
+    const second = await request(app.getHttpServer()).get('/fastify-cookie').expect(200);
+    expect([first.body, first.headers['set-cookie']]).toEqual([{ user: 'u1' }, ['session=s1; SameSite=Lax']]);
+    expect([second.body, second.headers['set-cookie']]).toEqual([{ user: 'u2' }, ['session=s2; SameSite=Lax']]);
+  });
+});
 
 describe.each(PLATFORMS)('CacheMemoizeInterceptor on %s behind a trusted proxy', (platform) => {
   let proxied: { app: INestApplication; server: unknown };
