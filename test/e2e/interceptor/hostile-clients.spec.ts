@@ -8,6 +8,10 @@ import {
   HostParam,
   type INestApplication,
   Injectable,
+  type MiddlewareConsumer,
+  Module,
+  type NestMiddleware,
+  type NestModule,
   Query,
   Req,
   Res,
@@ -130,6 +134,38 @@ class FastifyCookieController {
   }
 }
 
+/**
+ * Authenticates in a Nest middleware from a header no credential list knows. On Fastify a
+ * middleware is given Node's request, which the handler reads as `req.raw`.
+ */
+@Injectable()
+class SessionMiddleware implements NestMiddleware {
+  use(req: { headers: Record<string, string | undefined>; user?: object }, _res: unknown, next: () => void): void {
+    const session = req.headers['x-session'];
+    if (session) req.user = { id: session };
+    next();
+  }
+}
+
+@Controller('middleware-user')
+@UseInterceptors(CacheMemoizeInterceptor)
+class MiddlewareUserController {
+  readonly runs = new Runs();
+
+  @Get()
+  @CacheMemoize('1m')
+  async mine(@Req() req: { user?: { id: string }; raw?: { user?: { id: string } } }): Promise<object> {
+    return { user: (req.user ?? req.raw?.user)?.id ?? null, run: this.runs.count('mine') };
+  }
+}
+
+@Module({ controllers: [MiddlewareUserController], providers: [SessionMiddleware] })
+class MiddlewareUserModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SessionMiddleware).forRoutes(MiddlewareUserController);
+  }
+}
+
 @Controller({ host: ':tenant.shop.example', path: 'catalog' })
 @UseInterceptors(CacheMemoizeInterceptor)
 class StorefrontController {
@@ -148,6 +184,7 @@ describe.each(PLATFORMS)('CacheMemoizeInterceptor on %s against a hostile client
 
   beforeEach(async () => {
     http = await startHttpApp(platform, 'memory', {
+      imports: [MiddlewareUserModule],
       controllers: platform === 'express' ? [HostileController, ExpressCookieController] : [HostileController],
     });
   });
@@ -227,6 +264,13 @@ describe.each(PLATFORMS)('CacheMemoizeInterceptor on %s against a hostile client
     expect(get1.body).toEqual({ page: 'head', run: 1 });
     expect(get1.headers['x-cache']).toBe('HIT');
     expect(Number(get1.headers['content-length'])).toBe(JSON.stringify(get1.body).length);
+  });
+
+  it('treats a request whose middleware set request.user as personal', async () => {
+    await get('/middleware-user', { 'x-session': 'alice' }).expect(200);
+    const bob = await get('/middleware-user', { 'x-session': 'bob' }).expect(200);
+    expect(bob.body).toEqual({ user: 'bob', run: 2 });
+    expect(bob.headers['x-cache']).toBe('BYPASS');
   });
 
   if (platform === 'express') {
