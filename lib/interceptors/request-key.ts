@@ -26,17 +26,33 @@ export function requestKeyParts(
 }
 
 /**
- * The query's parameters as sent, sorted by name. Nothing is decoded: platforms decode
- * malformed escapes differently, and two queries a handler can tell apart must never meet.
- * The sort is stable, so repeated parameters keep their order, which may matter.
+ * The query's parameters as sent, sorted by name. Nothing in the key is decoded: platforms
+ * decode malformed escapes differently, and two queries a handler can tell apart must never
+ * meet. The sort is stable and compares the names as a parser reads them (decoded, and up to
+ * a `[`), so parameters that a parser merges into one value (`a`, `%61`, `a[]`) keep their
+ * order, which the value shows: `?a=1&%61=2` and `?%61=2&a=1` are two entries.
  */
 function sortedQuery(query: string): string {
   const params = query.split('&').filter((param) => param !== '');
-  const name = (param: string) => {
-    const equals = param.indexOf('=');
-    return equals === -1 ? param : param.slice(0, equals);
-  };
-  return params.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).join('&');
+  const names = new Map(params.map((param) => [param, parsedName(param)]));
+  return params.sort((a, b) => compare(names.get(a)!, names.get(b)!)).join('&');
+}
+
+function parsedName(param: string): string {
+  const equals = param.indexOf('=');
+  const raw = (equals === -1 ? param : param.slice(0, equals)).replaceAll('+', ' ');
+  let name = raw;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    // A malformed escape: each platform reads it its own way; the raw name is still one name.
+  }
+  const bracket = name.indexOf('[');
+  return bracket > 0 ? name.slice(0, bracket) : name;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -257,6 +257,13 @@ describe.each(PLATFORMS)('CacheMemoizeInterceptor on %s against a hostile client
     expect([swapped.body.run, encoded.body.run, split.body.run]).toEqual([2, 3, 4]);
   });
 
+  it('keeps apart repeated parameters whose names are spelt differently (a and %61) in another order', async () => {
+    const first = await get('/hostile/query?a=1&%61=2').expect(200);
+    const swapped = await get('/hostile/query?%61=2&a=1').expect(200);
+    expect(first.body.query).toEqual({ a: ['1', '2'] });
+    expect(swapped.body).toEqual({ query: { a: ['2', '1'] }, run: 2 });
+  });
+
   it('answers a GET after a HEAD with the whole body', async () => {
     const head = await request(http.server).head('/hostile/head').expect(200);
     const get1 = await get('/hostile/head').expect(200);
