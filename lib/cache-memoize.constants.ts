@@ -19,6 +19,10 @@ export const TOMBSTONE_LIFE_MS = 5 * 60_000;
 export const DEFAULT_LOCK_TTL_MS = 10_000;
 /** How long a process waits for another's result before running the method itself (`lock.wait`). */
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
+/** Entries a two-tier alias keeps in each process (`local.max`). */
+export const DEFAULT_LOCAL_MAX = 10_000;
+/** How long a process that cannot hear invalidations keeps serving local copies, at most (`local.lease`). */
+export const DEFAULT_LOCAL_LEASE = '1s';
 /** How concurrent calls of one key share an execution (`lock`). */
 export const DEFAULT_LOCK = 'process' as const;
 /**

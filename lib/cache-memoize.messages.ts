@@ -107,6 +107,12 @@ export const Messages = {
     `Cache alias '${alias}' gives both a url and a Redis client: the client is already connected, so drop the url.`,
   invalidLockOption: (alias: string) =>
     `Cache alias '${alias}' has a lock option that is not an object: give { ttl?: '10s', wait?: '30s' }, or leave it out.`,
+  invalidLocalOption: (alias: string) =>
+    `Cache alias '${alias}' has a local option that is not an object: give { max?: 10_000, ttl?: '30s', lease?: '1s' }, or leave it out.`,
+  unknownLocalOption: (alias: string, name: string) =>
+    `Cache alias '${alias}' has local.${name}, which is not an option of the local tier: use max, ttl or lease.`,
+  invalidLocalMax: (alias: string, max: unknown) =>
+    `Cache alias '${alias}' has local.max ${String(max)}: give a positive whole number of entries kept in each process.`,
   redisConnectionError: (alias: string) =>
     `cache '${alias}': Redis connection error, calls go to their methods until it is back`,
   unreadableEntry: (alias: string) =>

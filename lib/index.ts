@@ -15,13 +15,14 @@ export {
   CacheStoreError,
 } from './errors.js';
 export type { Duration } from './utils/duration.js';
-export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
+export type { CacheMemoizeEvent, CacheMemoizeEventType, HitTier } from './interfaces/cache-memoize-event.interface.js';
 export type { MemoizeContext, MemoizeDefaults, MemoizeOptions } from './interfaces/memoize-options.interface.js';
 export type {
   CacheDefinition,
   CacheMemoizeModuleOptions,
   DistributedLockOptions,
   ExistingCacheDefinition,
+  LocalTierOptions,
   MemoryCacheDefinition,
   RedisCacheDefinition,
 } from './interfaces/module-options.interface.js';

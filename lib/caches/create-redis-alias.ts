@@ -11,6 +11,7 @@ import { connectRedis } from '../stores/redis/redis-client.factory.js';
 import { DEFAULT_LOCK_TTL_MS, DEFAULT_LOCK_WAIT_MS } from '../cache-memoize.constants.js';
 import { RedisLocks } from '../stores/redis/redis-lock.js';
 import { RedisMemoStore } from '../stores/redis/redis.store.js';
+import { createTwoTierStore, localTierSettings } from './create-local-tier.js';
 
 /**
  * A `{ store: 'redis' }` alias: one client (opened here, or the one given), shared by the
@@ -28,10 +29,12 @@ export function createRedisAlias(
   assertKnownOptions(lock, LOCK_OPTION_NAMES, `Cache alias '${name}' (lock)`);
   const lockTtlMs = parseOptionalDuration(lock.ttl, `cache alias '${name}' (lock.ttl)`) ?? DEFAULT_LOCK_TTL_MS;
   const lockWaitMs = parseOptionalDuration(lock.wait, `cache alias '${name}' (lock.wait)`) ?? DEFAULT_LOCK_WAIT_MS;
+  const local = localTierSettings(name, definition.local);
   const connection = connectRedis(name, definition);
   const { namespace, storeTimeoutMs } = settings;
   const locks = new RedisLocks(connection.client, namespace, lockTtlMs, lockWaitMs, storeTimeoutMs);
-  const store = new RedisMemoStore(name, connection, namespace, storeTimeoutMs, new RateLimitedLogger(), locks);
+  const remote = new RedisMemoStore(name, connection, namespace, storeTimeoutMs, new RateLimitedLogger(), locks);
+  const store = local ? createTwoTierStore(remote, connection, local, storeTimeoutMs) : remote;
   const cache = createRedisCache(name, connection.client, namespace, ttlMs);
   return { name, kind: 'redis', cache, store, ttlMs, clone: false };
 }

@@ -1,3 +1,6 @@
+/** Where a hit was answered: in the process (a memory alias, a two-tier alias's local copy), or by the store. */
+export type HitTier = 'local' | 'remote';
+
 export type CacheMemoizeEventType = 'hit' | 'miss' | 'stale' | 'refresh' | 'error' | 'invalidate' | 'bypass';
 
 /** What `onEvent` receives. */
@@ -12,4 +15,6 @@ export interface CacheMemoizeEvent {
   /** How long the method ran, on a miss or refresh. */
   durationMs?: number;
   error?: unknown;
+  /** On a hit: answered in the process (`'local'`) or by the store (`'remote'`). */
+  tier?: HitTier;
 }

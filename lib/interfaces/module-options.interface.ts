@@ -25,6 +25,27 @@ export interface RedisCacheDefinition {
   ttl?: Duration;
   /** The lock of methods with `lock: 'distributed'` on this alias. */
   lock?: DistributedLockOptions;
+  /**
+   * A local tier in each process, in front of Redis: hits on it are answered in the process,
+   * and invalidations reach every process before they resolve (README, "Running several
+   * instances"). Every process sharing the alias must declare it. @default none
+   */
+  local?: LocalTierOptions;
+}
+
+/** The local tier of a Redis alias. */
+export interface LocalTierOptions {
+  /** Entries kept in each process; the least recently used go first. @default 10_000 */
+  max?: number;
+  /** The longest a local copy is served before Redis is asked again. @default the entry's ttl */
+  ttl?: Duration;
+  /**
+   * How long a process that cannot hear invalidations (disconnected, partitioned, paused)
+   * goes on serving local copies, at most, and so the longest an invalidation waits for a
+   * process that has gone silent.
+   * @default '1s'
+   */
+  lease?: Duration;
 }
 
 /** How processes sharing a Redis alias take turns computing a missing entry. */

@@ -43,6 +43,7 @@ export const REDIS_CACHE_OPTION_NAMES = names<RedisCacheDefinition>({
   redis: true,
   ttl: true,
   lock: true,
+  local: true,
 });
 
 export const LOCK_OPTION_NAMES = names<DistributedLockOptions>({ ttl: true, wait: true });

@@ -1,6 +1,7 @@
 import { defer, from, mergeMap, type Observable } from 'rxjs';
 import { Messages } from '../cache-memoize.messages.js';
 import { asStoreError, CacheMemoizeTimeoutError } from '../errors.js';
+import type { HitTier } from '../interfaces/cache-memoize-event.interface.js';
 import { tagMark } from '../stores/marks.js';
 import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
@@ -77,11 +78,11 @@ export class MemoizedMethod {
         (entry) =>
           entry === undefined
             ? this.recompute(instance, args, key, undefined, compute)
-            : this.found(instance, args, key, entry, compute, Date.now()),
+            : this.found(instance, args, key, entry, compute, Date.now(), 'remote'),
         (error) => this.afterStoreError(error, instance, args, key, compute),
       );
     }
-    return this.found(instance, args, key, found, compute, now);
+    return this.found(instance, args, key, found, compute, now, 'local');
   }
 
   keyFor(args: unknown[]): string {
@@ -91,7 +92,9 @@ export class MemoizedMethod {
   /** Recomputes now, stores and returns the value; concurrent calls join this execution. */
   async refresh(instance: object, args: unknown[]): Promise<unknown> {
     const key = this.keyFor(args);
-    return this.valueOf(await this.executions.start(instance, args, key, undefined, 'refresh'));
+    const outcome = await this.executions.start(instance, args, key, undefined, 'refresh');
+    if (outcome.failure !== undefined) throw outcome.failure;
+    return this.valueOf(outcome);
   }
 
   /** The fresh cached value, without calling the method. */
@@ -175,11 +178,13 @@ export class MemoizedMethod {
     entry: StoredEntry,
     compute: Compute | undefined,
     now: number,
+    tier: HitTier,
   ): Outcome | Promise<Outcome> {
     if (entry.freshUntil <= now) return this.recompute(instance, args, key, entry, compute);
     this.telemetry.stats.hits++;
+    if (tier === 'local') this.telemetry.stats.localHits++;
     if (this.config.onHit !== undefined) this.telemetry.callback(this.config.onHit, instance, args, key, entry.value);
-    if (this.config.onEvent !== undefined) this.telemetry.emit('hit', key);
+    if (this.config.onEvent !== undefined) this.telemetry.emit('hit', key, undefined, undefined, tier);
     if (entry.refreshAt !== undefined && entry.refreshAt <= now && !this.executions.isRunning(key)) {
       this.executions
         .start(instance, args, key, compute, 'due')

@@ -21,6 +21,8 @@ export class MethodExecutions {
   /** Whether the method hands out Observables; learned from its results when metadata did not say. */
   observable: boolean;
   private readonly flights = new Map<string, Promise<Outcome>>();
+  /** For stores that have one, the joinEpoch each flight began under (see MemoStore.joinEpoch). */
+  private readonly epochs = new Map<string, number>();
   /** Set for `lock: 'distributed'`: executions then also take turns with other processes. */
   private readonly distributed: DistributedExecution | undefined;
 
@@ -44,11 +46,19 @@ export class MethodExecutions {
   join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
     if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
     const running = this.flights.get(key);
-    if (running === undefined) return this.track(key, this.execute(instance, args, key, compute, 'miss'));
-    return running.then((outcome) =>
-      outcome.refused
-        ? (this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss')))
-        : outcome,
+    if (running === undefined || !this.joinable(key))
+      return this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    return running.then((outcome) => (outcome.refused ? this.rejoin(instance, args, key, compute) : outcome));
+  }
+
+  /**
+   * For a caller whose joined execution was refused: one that began after it arrived, whose
+   * result is good for it, unless that too is a refresh that failed without a value.
+   */
+  private rejoin(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
+    const next = this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    return next.then((outcome) =>
+      outcome.failure === undefined ? outcome : this.rejoin(instance, args, key, compute),
     );
   }
 
@@ -66,11 +76,13 @@ export class MethodExecutions {
   /** Callers arriving from now on start a new execution; the running one can no longer store its result. */
   forget(key: string): void {
     this.flights.delete(key);
+    this.epochs.delete(key);
   }
 
   /** After a tag, prefix or alias invalidation: no caller arriving from now on joins a running execution. */
   forgetAll(): void {
     this.flights.clear();
+    this.epochs.clear();
   }
 
   isRunning(key: string): boolean {
@@ -82,10 +94,19 @@ export class MethodExecutions {
     return compute === undefined ? runOriginal(this.original, instance, args, this.config.owner) : compute(reason);
   }
 
+  private joinable(key: string): boolean {
+    const { store } = this.config;
+    return store.joinEpoch === undefined || this.epochs.get(key) === store.joinEpoch();
+  }
+
   private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
     this.flights.set(key, flight);
+    if (this.config.store.joinEpoch !== undefined) this.epochs.set(key, this.config.store.joinEpoch());
     const land = () => {
-      if (this.flights.get(key) === flight) this.flights.delete(key);
+      if (this.flights.get(key) === flight) {
+        this.flights.delete(key);
+        this.epochs.delete(key);
+      }
     };
     flight.then(land, land);
     return flight;
@@ -98,7 +119,13 @@ export class MethodExecutions {
     compute: Compute | undefined,
     reason: RunReason,
   ): Promise<Outcome> {
-    const stamp = await this.stamp(key, reason === 'refresh');
+    let stamp: number | undefined;
+    try {
+      stamp = await this.stamp(key, reason === 'refresh');
+    } catch (failure) {
+      if (reason !== 'refresh') throw failure;
+      return { value: undefined, kind: ResultKind.Value, refused: true, failure };
+    }
     // Without a stamp the store is failing: the lock would fail too, so the method just runs.
     const outcome =
       this.distributed !== undefined && stamp !== undefined
@@ -129,12 +156,18 @@ export class MethodExecutions {
     const durationMs = performance.now() - started;
     this.telemetry.stats.recordRecompute(durationMs);
     if (reason !== 'miss') this.telemetry.emit('refresh', key, undefined, durationMs);
-    if (stamp === undefined) return outcome;
-    return (await this.save(instance, args, key, outcome, stamp, reason)) ? outcome : { ...outcome, refused: true };
+    // Without a stamp nothing was checked against the store's marks: callers that joined run again.
+    if (stamp === undefined) return { ...outcome, refused: true };
+    try {
+      return (await this.save(instance, args, key, outcome, stamp, reason)) ? outcome : { ...outcome, refused: true };
+    } catch (failure) {
+      if (reason !== 'refresh') throw failure;
+      return { ...outcome, refused: true, failure };
+    }
   }
 
   /**
-   * Stores the result; false when the store refused it (see Outcome.refused). A store
+   * Stores the result; false when the store refused it or failed (see Outcome.refused). A store
    * failure, a value the codec cannot encode or a bad ttl/tags answer (the method's
    * CacheConfigError) is reported, not thrown, except for a refresh, which must not resolve
    * unless its value took effect.
@@ -150,7 +183,7 @@ export class MethodExecutions {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope));
+      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope, reason === 'refresh'));
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else if (reason === 'refresh')
@@ -158,7 +191,12 @@ export class MethodExecutions {
           ? error
           : asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
-      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      else {
+        this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+        // The store could not say whether an invalidation overtook this computation: callers
+        // that joined it may have started after one resolved, so they do not take its result.
+        return false;
+      }
       return true;
     }
   }

@@ -1,5 +1,5 @@
 import { Messages } from '../cache-memoize.messages.js';
-import type { CacheMemoizeEventType } from '../interfaces/cache-memoize-event.interface.js';
+import type { CacheMemoizeEventType, HitTier } from '../interfaces/cache-memoize-event.interface.js';
 import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
 import { asStoreError } from '../errors.js';
 import { MethodStats } from '../observability/method-stats.js';
@@ -32,12 +32,12 @@ export class MethodTelemetry {
     }
   }
 
-  emit(type: CacheMemoizeEventType, key: string, error?: unknown, durationMs?: number): void {
+  emit(type: CacheMemoizeEventType, key: string, error?: unknown, durationMs?: number, tier?: HitTier): void {
     const onEvent = this.config.onEvent;
     if (onEvent === undefined) return;
     const { alias: cache, className, methodName } = this.config;
     try {
-      onEvent({ type, cache, key, className, methodName, durationMs, error });
+      onEvent({ type, cache, key, className, methodName, durationMs, error, tier });
     } catch (failure) {
       this.log.error('onEvent', Messages.callbackFailed('onEvent'), failure);
     }

@@ -10,4 +10,10 @@ export interface Outcome {
    * call began before that invalidation), but callers that joined the execution run again.
    */
   refused?: true;
+  /**
+   * Set when a `refresh()` could not take effect (no exact stamp, or its write failed): the
+   * refresh rejects with it, while callers that joined the execution run again rather than
+   * fail on the store (see MethodExecutions.join).
+   */
+  failure?: unknown;
 }

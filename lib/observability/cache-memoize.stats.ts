@@ -5,6 +5,8 @@ import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js'
 export interface MethodStatsSnapshot {
   cache: string;
   hits: number;
+  /** Of the hits, those answered in the process: a memory alias, or a two-tier alias's local tier. */
+  localHits: number;
   misses: number;
   stale: number;
   errors: number;
@@ -21,10 +23,11 @@ export class CacheMemoizeStats {
   snapshot(): Record<string, MethodStatsSnapshot> {
     const result: Record<string, MethodStatsSnapshot> = {};
     for (const memoized of this.methods.all()) {
-      const { hits, misses, stale, errors, recomputes, recomputeMs } = memoized.stats;
+      const { hits, localHits, misses, stale, errors, recomputes, recomputeMs } = memoized.stats;
       result[memoized.config.owner] = {
         cache: memoized.config.alias,
         hits,
+        localHits,
         misses,
         stale,
         errors,

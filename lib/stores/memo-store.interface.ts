@@ -56,8 +56,9 @@ export interface MemoStore {
   /**
    * Stores `entry`, unless the store holds one computed later, a tombstone set after it
    * began, or a mark voids it: then false, and nothing changes (where the store can tell).
+   * `replaces` (a refresh): resolve only once no process can serve the value it replaced.
    */
-  set(key: string, entry: StoredEntry, scope: EntryScope): boolean | Promise<boolean>;
+  set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean>;
   /**
    * Drops the entry, and where the store can, keeps computations that began before from
    * storing theirs for a while (a tombstone). Rejects when it did not take effect.
@@ -65,6 +66,12 @@ export interface MemoStore {
   delete(key: string): void | Promise<void>;
   /** Voids every entry carrying one of `marks` (tags as `tag:x`, prefixes as `prefix:x`, all as `*`). */
   invalidate(marks: readonly string[]): void | Promise<void>;
+  /**
+   * Two-tier aliases: which invalidations this process has heard so far (NaN while it cannot
+   * hear them). A computation begun under another answer is not joined: an invalidation it
+   * did not see may have resolved since, in another process.
+   */
+  joinEpoch?(): number;
   /** Releases what the store opened; called on application shutdown. */
   close(): Promise<void>;
   /** Locks shared with other processes, for `lock: 'distributed'`; only stores shared across processes have them. */

@@ -26,7 +26,7 @@ export function assertConnected(client: Redis | Cluster): void {
 }
 
 /** Seen in `CLIENT LIST`, so operators can tell the cache's connections apart. */
-const CONNECTION_NAME = 'nestjs-cache-memoize';
+export const CONNECTION_NAME = 'nestjs-cache-memoize';
 
 /**
  * Defaults for a client the alias opens, so a Redis outage costs a call no more than

@@ -25,7 +25,8 @@ import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
 export class RedisMemoStore implements MemoStore {
   private readonly scripts: ScriptedRedis;
   private readonly clock: RedisClock;
-  private readonly markBase: string;
+  /** Where the alias's marks live (one hash slot); a two-tier alias's bus channel is named from it, so it shares their node. */
+  readonly markBase: string;
   private readonly tagBase: string;
   /** The alias's Lua clock and the stamp of its last delete, beside the marks. */
   private readonly clockKey: string;
@@ -111,8 +112,15 @@ export class RedisMemoStore implements MemoStore {
 
   /** One script on the marks' node, so every process sees the marks before this resolves. */
   async invalidate(marks: readonly string[]): Promise<void> {
+    await this.mark(marks);
+  }
+
+  /** Like invalidate, resolving to the marks' stamp (a two-tier alias hands it to the other processes). */
+  async mark(marks: readonly string[]): Promise<number> {
     const keys = [this.clockKey, ...marks.map((mark) => this.markBase + mark)];
-    this.observe(await this.call((r) => r.cacheMemoizeMark(keys.length, ...keys)));
+    const stamp = await this.call((r) => r.cacheMemoizeMark(keys.length, ...keys));
+    this.observe(stamp);
+    return Number(stamp);
   }
 
   /** Closes the client if the alias opened it; a client handed in is left to its owner. */

@@ -63,8 +63,8 @@ export class FaultyStore implements MemoStore {
     return this.through('stamp', () => this.inner.stamp(exact));
   }
 
-  set(key: string, entry: StoredEntry, scope: EntryScope) {
-    return this.through('set', () => this.inner.set(key, entry, scope));
+  set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean) {
+    return this.through('set', () => this.inner.set(key, entry, scope, replaces));
   }
 
   delete(key: string) {

@@ -1,6 +1,6 @@
 import type { CheckerReport, Violation } from './consistency-checker.js';
 import { formatReport } from './consistency-checker.js';
-import { INVALIDATION_KINDS, type InvalidationKind } from './model.js';
+import type { InvalidationKind } from './model.js';
 
 /**
  * Violations the checker finds today, each waiting for a fix (or documented as a limit of a
@@ -23,9 +23,6 @@ const CACHE_STORE = '{ cache } (cache-manager over @keyv/redis)';
 const NO_ATOMIC_WRITE =
   'documented limit of { cache } (README, Guarantees): a Cache has no atomic compare, so a computation that read the key before invalidate() or refresh() wrote can still write after it';
 
-const JOINED_UNSTORED =
-  "new on 'inval': a call joins an execution of its own process that began before another process's invalidation, and takes its result when the execution's write fails (store error or storeTimeout): save() counts a failed write as stored, so the result is not marked refused";
-
 export const KNOWN_FAILURES: readonly KnownFailure[] = [
   { store: CACHE_STORE, kind: 'invalidate', why: NO_ATOMIC_WRITE },
   { store: CACHE_STORE, kind: 'refresh', why: NO_ATOMIC_WRITE },
@@ -35,18 +32,10 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     faultsOnly: true,
     why: "new on 'inval': { cache } re-creates an evicted mark just below the stamp of the computation writing, so one that began before the invalidation stores its result (the Redis store checks its clock for that)",
   })),
-  ...['redis, 3 processes', '3-master Redis Cluster, 3 processes'].flatMap((store) =>
-    INVALIDATION_KINDS.map((kind) => ({ store, kind, joinedOnly: true, why: JOINED_UNSTORED })),
-  ),
 ];
 
 /** Failed calls known today: a call must never fail on the store under 'bypass'. */
-export const KNOWN_CALL_ERRORS: ReadonlyArray<{ pattern: RegExp; why: string }> = [
-  {
-    pattern: /CacheStoreError: InvalidationService\.refresh/,
-    why: "new on 'inval': a call that joined a refresh() execution whose store write failed rejects with the refresh's CacheStoreError",
-  },
-];
+export const KNOWN_CALL_ERRORS: ReadonlyArray<{ pattern: RegExp; why: string }> = [];
 
 export function isKnown(store: string, violation: Violation, faults: boolean): KnownFailure | undefined {
   const joined = violation.got?.lane === violation.lane;
@@ -79,11 +68,6 @@ export function expectConformant(report: CheckerReport, faults = false): void {
  * fix lands they fail, and their entry must go.
  */
 const PENDING_SCENARIOS: Record<string, { stores: readonly string[]; why: string }> = {
-  'refresh-write-fails': {
-    stores: ['memory'],
-    why: "new on 'inval': the joined call gets the refresh's CacheStoreError",
-  },
-  'cross-app-join': { stores: ['redis', '3-master Redis Cluster', CACHE_STORE], why: JOINED_UNSTORED },
   'evicted-tombstone': {
     stores: [CACHE_STORE],
     why: 'limit of { cache }: an evicted tombstone lets a plain write through',

@@ -2,7 +2,7 @@ import { createKeyv } from '@keyv/redis';
 import type { INestApplication } from '@nestjs/common';
 import { type Cache, createCache } from 'cache-manager';
 import { Cluster, Redis } from 'ioredis';
-import type { CacheDefinition } from '../../../lib/index.js';
+import type { CacheDefinition, LocalTierOptions } from '../../../lib/index.js';
 import { CacheRegistry } from '../../../lib/index.js';
 import { provideCluster, provideRedis } from '../../support/redis-harness.js';
 
@@ -87,6 +87,8 @@ function redisStore(
   connect: () => Promise<
     { url?: string; nodes?: Array<{ host: string; port: number }>; release(): Promise<void> } | undefined
   >,
+  /** A two-tier alias: a local tier in each application, in front of Redis. */
+  local?: LocalTierOptions,
 ): ConformanceStore {
   return {
     name,
@@ -100,10 +102,10 @@ function redisStore(
         name,
         shared: true,
         definition(): CacheDefinition {
-          if (!target.nodes) return { store: 'redis', url: target.url };
+          if (!target.nodes) return { store: 'redis', url: target.url, ...(local && { local }) };
           const client = new Cluster(target.nodes);
           clients.push(client);
-          return { store: 'redis', redis: client };
+          return { store: 'redis', redis: client, ...(local && { local }) };
         },
         evict: (_app, namespace, choose) => evictFrom(admin, namespace, choose),
         async writeRaw(_app, key, value) {
@@ -159,4 +161,5 @@ export const CONFORMANCE_STORES: readonly ConformanceStore[] = [
     return cluster && { nodes: cluster.startupNodes, release: () => cluster.stop() };
   }),
   cacheManager,
+  redisStore('two-tier (Redis + local tier)', async () => provideRedis(), { lease: '1s' }),
 ];

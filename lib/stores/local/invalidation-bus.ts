@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { withTimeout } from '../../utils/with-timeout.js';
+import { Acknowledgements } from './acknowledgements.js';
+import { BusChannel, type BusChannelListener } from './bus-channel.js';
+import { busMessages, type BusMessage, type Invalidation } from './bus-messages.js';
+import type { LocalTier } from './local-tier.js';
+
+/**
+ * How the processes of a two-tier alias keep their local tiers coherent, over one Redis
+ * pub/sub channel (see bus-channel.ts):
+ *
+ * - The lease. Every `lease / 4` this process publishes a heartbeat through its command
+ *   connection and hears it back on its subscriber connection. Messages of one connection
+ *   arrive in order, so hearing it proves that everything published before it was heard;
+ *   the process serves local copies until `lease` after the heartbeat was *sent*, read on
+ *   its own monotonic clock (`performance.now()`): no two hosts' clocks are ever compared.
+ *   A lost subscription ends the lease at once and empties the local tier.
+ * - Invalidations. After Redis has the change, it is applied here, published, and the call
+ *   waits for the acknowledgements of every process that may hold a lease (see
+ *   acknowledgements.ts), `lease` at most.
+ * - New values are announced without waiting, so others drop their older copies promptly.
+ */
+export class InvalidationBus implements BusChannelListener {
+  /** This process's name on the channel. */
+  readonly id = randomBytes(6).toString('base64url');
+  private readonly channel: BusChannel;
+  private leaseUntil = 0;
+  /** When the present subscription began; undefined while there is none. */
+  private listeningSince: number | undefined;
+  /** Other processes' last heartbeat, as heard here. */
+  private readonly peers = new Map<string, number>();
+  private readonly waiting = new Map<number, Acknowledgements>();
+  private nextId = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    client: Redis | Cluster,
+    channelName: string,
+    private readonly local: LocalTier,
+    private readonly leaseMs: number,
+    private readonly timeoutMs: number,
+  ) {
+    this.channel = new BusChannel(client, channelName, this);
+  }
+
+  start(): void {
+    this.channel.start();
+    this.heartbeat ??= setInterval(() => this.beat(), Math.max(1, this.leaseMs / 4));
+    this.heartbeat.unref();
+  }
+
+  /** Whether local copies may be served now. */
+  leased(): boolean {
+    return performance.now() < this.leaseUntil;
+  }
+
+  /** Publishes a change Redis already has (and this process's local tier too), and waits until no process can serve what it replaced. */
+  async invalidate(change: Invalidation): Promise<void> {
+    const id = ++this.nextId;
+    const acks = new Acknowledgements(this.leaseMs);
+    this.waiting.set(id, acks);
+    try {
+      await withTimeout(
+        this.channel.publish(busMessages.encode({ kind: 'i', from: this.id, id, change })),
+        this.timeoutMs,
+      );
+      acks.published(performance.now());
+      await acks.done;
+    } finally {
+      acks.cancel();
+      this.waiting.delete(id);
+    }
+  }
+
+  /** Tells the others a newer value is stored under `key`; nobody is waited for. */
+  announce(key: string, created: number): void {
+    this.publish({ kind: 's', from: this.id, created, key });
+  }
+
+  message(text: string): void {
+    const message = busMessages.decode(text);
+    if (message === undefined || this.listeningSince === undefined) return;
+    const self = message.from === this.id;
+    switch (message.kind) {
+      case 'h':
+        if (!self) this.peers.set(message.from, performance.now());
+        else if (message.sentAt >= this.listeningSince)
+          this.leaseUntil = Math.max(this.leaseUntil, message.sentAt + this.leaseMs);
+        return;
+      case 'i':
+        if (self) return this.waiting.get(message.id)?.echoed(this.peers, this.listeningSince);
+        apply(this.local, message.change);
+        return this.publish({ kind: 'a', from: this.id, to: message.from, id: message.id });
+      case 'b':
+        if (!self) this.peers.delete(message.from);
+        return;
+      case 'a':
+        if (message.to === this.id) this.waiting.get(message.id)?.ack(message.from);
+        return;
+      case 's':
+        if (!self) this.local.replaced(message.key, message.created);
+    }
+  }
+
+  subscribed(): void {
+    this.listeningSince = performance.now();
+    this.peers.clear();
+    this.local.clear();
+    this.beat();
+  }
+
+  lost(): void {
+    this.listeningSince = undefined;
+    this.leaseUntil = 0;
+    this.peers.clear();
+    this.local.clear();
+  }
+
+  /** Stops serving local copies, then tells the others not to wait for this process any more. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    for (const acks of this.waiting.values()) acks.cancel();
+    this.lost();
+    const bye = busMessages.encode({ kind: 'b', from: this.id, sentAt: performance.now() });
+    await withTimeout(this.channel.publish(bye), this.timeoutMs).catch(() => undefined);
+    await this.channel.close();
+  }
+
+  private beat(): void {
+    this.publish({ kind: 'h', from: this.id, sentAt: performance.now() });
+  }
+
+  private publish(message: BusMessage): void {
+    withTimeout(this.channel.publish(busMessages.encode(message)), this.timeoutMs).catch(() => undefined);
+  }
+}
+
+/** Applies another process's change to the local tier. */
+export function apply(local: LocalTier, change: Invalidation): void {
+  if ('marks' in change) local.mark(change.marks, change.stamp);
+  else if ('created' in change) {
+    local.generation++;
+    local.heard++;
+    local.replaced(change.key, change.created);
+  } else local.drop(change.key);
+}

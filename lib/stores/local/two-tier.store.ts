@@ -1,0 +1,88 @@
+import type { DistributedLocks } from '../distributed-locks.interface.js';
+import type { EntryScope, MemoStore, StoredEntry } from '../memo-store.interface.js';
+import type { RedisMemoStore } from '../redis/redis.store.js';
+import type { InvalidationBus } from './invalidation-bus.js';
+import type { LocalTier } from './local-tier.js';
+
+/**
+ * A Redis alias with a local tier in front (`local` in its definition). A hit on a local
+ * copy is answered synchronously, like a memory alias's, while this process holds its
+ * lease; a local miss reads Redis and keeps what it found, unless an invalidation arrived
+ * while it read. Writes go to Redis first, then here; invalidations go to Redis, then here,
+ * then over the bus to every other process, and resolve once none of them can serve what
+ * they replaced.
+ */
+export class TwoTierMemoStore implements MemoStore {
+  readonly alias: string;
+  readonly locks: DistributedLocks | undefined;
+
+  constructor(
+    private readonly remote: RedisMemoStore,
+    private readonly local: LocalTier,
+    private readonly bus: InvalidationBus,
+  ) {
+    this.alias = remote.alias;
+    this.locks = remote.locks;
+    bus.start();
+  }
+
+  get(key: string, scope: EntryScope, now = Date.now()): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+    if (this.leased()) {
+      const entry = this.local.get(key, scope, now);
+      if (entry !== undefined) return entry;
+    }
+    const generation = this.local.generation;
+    return this.remote.get(key, scope).then((entry) => {
+      if (entry !== undefined && generation === this.local.generation && this.leased())
+        this.local.keep(key, entry, scope);
+      return entry;
+    });
+  }
+
+  stamp(exact?: boolean): number | Promise<number> {
+    return this.remote.stamp(exact);
+  }
+
+  /** `replaces`: a refresh, which resolves only once no process can serve the value it replaced. */
+  async set(key: string, entry: StoredEntry, scope: EntryScope, replaces = false): Promise<boolean> {
+    const generation = this.local.generation;
+    const written = await this.remote.set(key, entry, scope);
+    this.local.replaced(key, entry.created);
+    if (written && generation === this.local.generation && this.leased()) this.local.keep(key, entry, scope);
+    if (replaces) await this.bus.invalidate({ key, created: entry.created });
+    else if (written) this.bus.announce(key, entry.created);
+    return written;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.remote.delete(key);
+    this.local.drop(key);
+    await this.bus.invalidate({ key });
+  }
+
+  async invalidate(marks: readonly string[]): Promise<void> {
+    const stamp = await this.remote.mark(marks);
+    this.local.mark(marks, stamp);
+    await this.bus.invalidate({ marks, stamp });
+  }
+
+  /** While leased, the invalidations heard so far; NaN otherwise, so nothing begun then is joined. */
+  joinEpoch(): number {
+    return this.leased() ? this.local.heard : Number.NaN;
+  }
+
+  async close(): Promise<void> {
+    await this.bus.close();
+    await this.remote.close();
+  }
+
+  /** Whether this process hears invalidations now (its lease holds): for a health check. */
+  get hearing(): boolean {
+    return this.bus.leased();
+  }
+
+  /** Whether local copies may be served: a protected seam, so a test can plant the bug of ignoring the lease. */
+  protected leased(): boolean {
+    return this.bus.leased();
+  }
+}

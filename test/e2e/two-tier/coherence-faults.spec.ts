@@ -1,0 +1,135 @@
+import { Redis } from 'ioredis';
+import { type CoherenceReport, checkCoherence, type Probe } from '../../support/coherence-checker.js';
+import { provideRedis, requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
+import { RedisServer } from '../../support/redis-server.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
+import { WorkerProcess } from '../../support/worker-process.js';
+
+const redis = await provideRedis();
+const canRun = redis !== undefined && requireRedisServer();
+afterAll(() => redis?.release());
+
+const OPERATIONS = Number(process.env.COHERENCE_OPERATIONS ?? 1_500);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const summary = (fault: string, report: CoherenceReport) =>
+  `${fault}: ${report.operations} operations (${report.reads} reads, ${report.invalidations} invalidations, ` +
+  `${report.failed} failed invalidations, ${report.failedReads} failed reads, ${report.localHits} local hits), ` +
+  `${report.violations.length} violations`;
+
+/**
+ * Three processes of an app with a two-tier alias on a private redis-server, checked against
+ * API.md's guarantee while each fault happens in turn. Process 0 reaches Redis through a TCP
+ * proxy, so it can be partitioned. The truth lives in another Redis, which no fault touches.
+ */
+(canRun ? describe : describe.skip)('two tiers across 3 processes, under faults', () => {
+  const namespace = uniqueNamespace('coherence');
+  let server: RedisServer;
+  let proxy: TcpProxy;
+  let truth: Redis;
+  let admin: Redis;
+  let workers: WorkerProcess[] = [];
+
+  const start = (planted?: string) =>
+    Promise.all(
+      [proxy.url, server.url, server.url].map((url) =>
+        WorkerProcess.start(
+          { CACHE_REDIS_URL: url, TRUTH_URL: redis!.url, CACHE_NAMESPACE: namespace, PLANTED_BUG: planted ?? '' },
+          'coherence-worker.ts',
+        ),
+      ),
+    );
+  /**
+   * Three times: process 0, holding local copies of everything, is cut off from Redis for 2s;
+   * meanwhile process 1 invalidates everything and every item is read on process 0.
+   */
+  const partition = async (probe: Probe) => {
+    const each = async (read: (method: 'a' | 'b', id: number) => Promise<void>) => {
+      for (const method of probe.methods) for (let id = 0; id < probe.ids; id++) await read(method, id);
+    };
+    for (let round = 0; round < 3; round++) {
+      await each((method, id) => probe.read(0, method, id));
+      await each((method, id) => probe.read(0, method, id));
+      proxy.partitioned = true;
+      const started = Date.now();
+      await probe.invalidateAll(1);
+      await each((method, id) => probe.read(0, method, id));
+      await sleep(2_000 - (Date.now() - started));
+      proxy.partitioned = false;
+      await sleep(500);
+    }
+  };
+  const check = async (fault: string, run?: (probe: Probe) => Promise<void>) => {
+    const report = await checkCoherence({ workers, truth, namespace, operations: OPERATIONS, fault: run });
+    console.log(summary(fault, report));
+    return report;
+  };
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    proxy = await TcpProxy.start(server.port);
+    truth = new Redis(redis!.url);
+    admin = new Redis(server.url, { maxRetriesPerRequest: 0, retryStrategy: () => 200 });
+    admin.on('error', () => undefined);
+    workers = await start();
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    const keys = await truth.keys(`${namespace}:truth:*`);
+    if (keys.length) await truth.del(...keys);
+    truth.disconnect();
+    admin.disconnect();
+    await proxy?.stop();
+    await server?.stop();
+  });
+
+  const expectCoherent = (report: CoherenceReport) => {
+    expect(report.violations).toEqual([]);
+    expect(report.failedReads).toBe(0);
+    expect(report.localHits).toBeGreaterThan(0);
+  };
+
+  it('holds with no fault', async () => {
+    expectCoherent(await check('no fault'));
+  }, 120_000);
+
+  it('holds while the subscriber connections are killed (CLIENT KILL TYPE pubsub)', async () => {
+    const report = await check('CLIENT KILL TYPE pubsub', async () => {
+      for (let i = 0; i < 8; i++) {
+        await admin.client('KILL', 'TYPE', 'pubsub').catch(() => undefined);
+        await sleep(250);
+      }
+    });
+    expectCoherent(report);
+  }, 120_000);
+
+  it('holds while one process is stopped (SIGSTOP) for 2s and resumed', async () => {
+    const report = await check('SIGSTOP 2s', async () => {
+      process.kill(workers[1].pid, 'SIGSTOP');
+      await sleep(2_000);
+      process.kill(workers[1].pid, 'SIGCONT');
+    });
+    expectCoherent(report);
+  }, 120_000);
+
+  it('holds while one process is partitioned from Redis for 2s, three times', async () => {
+    const report = await check('partition 2s (x3)', partition);
+    expectCoherent(report);
+  }, 120_000);
+
+  it('holds while Redis is SIGKILLed and restarted', async () => {
+    const report = await check('Redis SIGKILL + restart', async () => {
+      await server.kill('SIGKILL');
+      await sleep(1_000);
+      await server.restart();
+      await sleep(1_000);
+    });
+    expectCoherent(report);
+  }, 120_000);
+
+  it('catches a planted bug: a process serving local copies without its lease', async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    workers = await start('ignore-lease');
+    const report = await check('planted bug (lease ignored), partition 2s (x3)', partition);
+    expect(report.violations.length).toBeGreaterThan(0);
+  }, 180_000);
+});
