@@ -89,12 +89,15 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
   }
 
   /**
-   * The parts of the key of a request to a handler without `key`: its path, its sorted query
+   * The parts of the key of a request to a handler without `key`: its host, its path, its sorted query
    * string and the values of its `vary` headers. Return `undefined` to not cache the request.
    */
   protected trackBy(context: ExecutionContext, handler: CachedHandlerInfo): unknown[] | undefined {
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    return requestKeyParts(this.adapterHost.httpAdapter.getRequestUrl(request), request.headers, handler.vary);
+    const http = this.adapterHost.httpAdapter;
+    // The host name Nest routes `@Controller({ host })` by (X-Forwarded-Host behind a trusted proxy).
+    const hostname = http.getRequestHostname(request) as string | undefined;
+    return requestKeyParts(http.getRequestUrl(request), hostname, request.headers, handler.vary);
   }
 
   /**

@@ -5,6 +5,11 @@ export interface PersonalRequestFacts {
   headers: IncomingHttpHeaders;
   /** Set by an authentication guard (Passport and most others put the user here). */
   user?: unknown;
+  /**
+   * Fastify's request wraps Node's as `raw`, and that is the request Nest middleware is given:
+   * a middleware that authenticates sets `user` there.
+   */
+  raw?: { user?: unknown };
 }
 
 /** The credential headers a handler's key does not hold: a request carrying one is personal to it. */
@@ -14,14 +19,19 @@ export function unvariedCredentials(credentials: readonly string[], vary: readon
 
 /**
  * Whether a response to `request` may belong to one user or tenant and the key cannot tell
- * them apart: it carries a credential header that is not in `vary`, or a guard has
- * authenticated it (`request.user`), which only a `key` can account for.
+ * them apart: it carries a credential header that is not in `vary`, or a guard or middleware
+ * has authenticated it (`request.user`, or on Fastify `request.raw.user`), which only a `key`
+ * can account for.
  */
 export function isPersonal(request: PersonalRequestFacts, unvaried: readonly string[]): boolean {
-  if (request.user !== undefined && request.user !== null) return true;
+  if (isUser(request.user) || isUser(request.raw?.user)) return true;
   const { headers } = request;
   for (const name of unvaried) {
     if (headers[name] !== undefined) return true;
   }
   return false;
+}
+
+function isUser(user: unknown): boolean {
+  return user !== undefined && user !== null;
 }

@@ -5,11 +5,20 @@ import type { IncomingHttpHeaders } from 'node:http';
  * hosts, `@Controller({ host })`, must never share entries), its path, its query string with
  * the parameters sorted (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each
  * `vary` header. The parts are encoded canonically into the key by the handler's KeyBuilder.
+ *
+ * `hostname` is the one the platform gives Nest to route `@Controller({ host })` by: behind
+ * a trusted proxy it comes from `X-Forwarded-Host`, not `Host`, and every tenant shares one
+ * `Host`, so keying by `Host` would serve one tenant's response to the next.
  */
-export function requestKeyParts(url: string, headers: IncomingHttpHeaders, vary: readonly string[]): unknown[] {
+export function requestKeyParts(
+  url: string,
+  hostname: string | undefined,
+  headers: IncomingHttpHeaders,
+  vary: readonly string[],
+): unknown[] {
   const mark = url.indexOf('?');
   const path = mark === -1 ? url : url.slice(0, mark);
-  const host = hostName(headers.host);
+  const host = hostName(hostname);
   if (mark === -1 && vary.length === 0) return [host, path];
   const parts: unknown[] = [host, path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];
   for (const name of vary) parts.push(headerValue(headers, name));
@@ -17,17 +26,33 @@ export function requestKeyParts(url: string, headers: IncomingHttpHeaders, vary:
 }
 
 /**
- * The query's parameters as sent, sorted by name. Nothing is decoded: platforms decode
- * malformed escapes differently, and two queries a handler can tell apart must never meet.
- * The sort is stable, so repeated parameters keep their order, which may matter.
+ * The query's parameters as sent, sorted by name. Nothing in the key is decoded: platforms
+ * decode malformed escapes differently, and two queries a handler can tell apart must never
+ * meet. The sort is stable and compares the names as a parser reads them (decoded, and up to
+ * a `[`), so parameters that a parser merges into one value (`a`, `%61`, `a[]`) keep their
+ * order, which the value shows: `?a=1&%61=2` and `?%61=2&a=1` are two entries.
  */
 function sortedQuery(query: string): string {
   const params = query.split('&').filter((param) => param !== '');
-  const name = (param: string) => {
-    const equals = param.indexOf('=');
-    return equals === -1 ? param : param.slice(0, equals);
-  };
-  return params.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).join('&');
+  const names = new Map(params.map((param) => [param, parsedName(param)]));
+  return params.sort((a, b) => compare(names.get(a)!, names.get(b)!)).join('&');
+}
+
+function parsedName(param: string): string {
+  const equals = param.indexOf('=');
+  const raw = (equals === -1 ? param : param.slice(0, equals)).replaceAll('+', ' ');
+  let name = raw;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    // A malformed escape: each platform reads it its own way; the raw name is still one name.
+  }
+  const bracket = name.indexOf('[');
+  return bracket > 0 ? name.slice(0, bracket) : name;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -36,7 +61,7 @@ function sortedQuery(query: string): string {
  * listening on different ports serve the same site. A missing Host (HTTP/1.0) is keyed as ''.
  */
 function hostName(host: string | undefined): string {
-  if (host === undefined) return '';
+  if (!host) return '';
   const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.lastIndexOf(':');
   return (end > 0 ? host.slice(0, end) : host).toLowerCase();
 }

@@ -9,6 +9,7 @@ import { ResultKind, type StoredEntry } from '../stores/memo-store.interface.js'
 import type { CachedHandler } from './cached-handler.js';
 import { type CachedResponse, cachedResponse, type HeaderValue, isPersonalResponse } from './cached-response.js';
 import { detachSentHeaders } from './detached-headers.js';
+import { hasPendingCookies } from './pending-cookies.js';
 
 /** The header that tells clients (and tests) where a response came from. */
 export const X_CACHE = 'X-Cache';
@@ -54,7 +55,9 @@ export class ResponseExchange {
     }
     const body = await this.run();
     const status = statusOf(this.response) ?? this.handler.status;
-    const personal = isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary'));
+    const personal =
+      isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary')) ||
+      hasPendingCookies(this.response);
     return { value: cachedResponse(status, body, this.capturedHeaders(), personal), kind: ResultKind.Value };
   };
 
