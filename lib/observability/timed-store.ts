@@ -10,6 +10,7 @@ import type { OtelAttributes, OtelHistogram } from './otel-api.js';
 export class TimedMemoStore implements MemoStore {
   readonly alias: string;
   readonly locks: MemoStore['locks'];
+  readonly joinEpoch?: () => number;
   private readonly attributes: Record<StoreOperation, OtelAttributes>;
 
   constructor(
@@ -18,6 +19,8 @@ export class TimedMemoStore implements MemoStore {
   ) {
     this.alias = inner.alias;
     this.locks = inner.locks;
+    // Optional parts of the contract stay as optional as the wrapped store has them.
+    if (inner.joinEpoch !== undefined) this.joinEpoch = () => inner.joinEpoch!();
     const of = (operation: StoreOperation) => ({ [Attr.cache]: inner.alias, [Attr.operation]: operation });
     this.attributes = {
       get: of('get'),
@@ -38,9 +41,9 @@ export class TimedMemoStore implements MemoStore {
     return this.timed('stamp', started, () => this.inner.stamp(exact));
   }
 
-  set(key: string, entry: StoredEntry, scope: EntryScope): boolean | Promise<boolean> {
+  set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean> {
     const started = performance.now();
-    return this.timed('set', started, () => this.inner.set(key, entry, scope));
+    return this.timed('set', started, () => this.inner.set(key, entry, scope, replaces));
   }
 
   delete(key: string): void | Promise<void> {
