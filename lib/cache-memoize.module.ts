@@ -10,6 +10,7 @@ import {
 import { CacheMemoizeSettings } from './cache-memoize.settings.js';
 import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
 import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
+import { InvalidatingMethodFactory } from './explorer/invalidating-method.factory.js';
 import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
 import { MemoizedMethodRegistry } from './memoizer/memoized-method.registry.js';
 import { CachedHandlerRegistry } from './interceptors/cached-handler.registry.js';
@@ -33,6 +34,7 @@ export class CacheMemoizeFeatureModule {}
     CacheRegistry,
     CacheMemoizeMetadataAccessor,
     MemoizedMethodFactory,
+    InvalidatingMethodFactory,
     MemoizedMethodRegistry,
     CacheMemoizeExplorer,
     InvalidationService,

@@ -1,4 +1,4 @@
-import { DEFAULT_CACHE_ALIAS, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL } from './cache-memoize.constants.js';
+import { DEFAULT_CACHE_ALIAS, DEFAULT_ENABLED, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL } from './cache-memoize.constants.js';
 import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
@@ -17,6 +17,7 @@ export class CacheMemoizeSettings {
   readonly storeTimeoutMs: number;
   readonly throwOnStoreError: boolean;
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
+  readonly enabled: boolean;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
@@ -39,6 +40,9 @@ export class CacheMemoizeSettings {
     }
     if (onEvent !== undefined && typeof onEvent !== 'function')
       throw new CacheConfigError(Messages.onEventNotAFunction());
+    const { enabled = DEFAULT_ENABLED } = options;
+    if (typeof enabled !== 'boolean') throw new CacheConfigError(Messages.invalidEnabled(enabled));
+    this.enabled = enabled;
     this.throwOnStoreError = onStoreError === 'throw';
     this.onEvent = onEvent;
   }

@@ -1,5 +1,6 @@
 export { CacheMemoizeModule } from './cache-memoize.module.js';
 export { CacheMemoize, type MemoizableMethod } from './decorators/cache-memoize.decorator.js';
+export { CacheInvalidate } from './decorators/cache-invalidate.decorator.js';
 export { CacheMemoizeConfig } from './decorators/cache-memoize-config.decorator.js';
 export { CacheMemoizeInterceptor } from './interceptors/cache-memoize.interceptor.js';
 export type { CachedHandlerInfo } from './interceptors/cached-handler.js';
@@ -14,8 +15,14 @@ export type {
   MemoizeContext,
   MemoizeDefaults,
   MemoizeOptions,
+  MemoizeResultContext,
   Resolvable,
 } from './interfaces/memoize-options.interface.js';
+export type {
+  InvalidateContext,
+  InvalidateOptions,
+  InvalidateTargets,
+} from './interfaces/invalidate-options.interface.js';
 export type {
   CacheDefinition,
   CacheMemoizeModuleOptions,
@@ -23,4 +30,5 @@ export type {
   ExistingCacheDefinition,
   MemoryCacheDefinition,
   RedisCacheDefinition,
+  RedisClient,
 } from './interfaces/module-options.interface.js';

@@ -1,52 +1,88 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { STATIC_CONTEXT } from '@nestjs/core/injector/constants.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
+import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
-import type { MemoizeBinding } from '../decorators/trampoline.js';
+import { type MemoizeBinding, type MemoizedCall, pendingWiring } from '../decorators/trampoline.js';
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
 import type { MemoizedMethod } from '../memoizer/memoized-method.js';
+import { InvalidatingMethodFactory } from './invalidating-method.factory.js';
 import { MemoizedMethodFactory } from './memoized-method.factory.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 
 /**
- * Wires every `@CacheMemoize` method of every provider to this application's memoizer
- * at bootstrap: singletons through their own instance, request-scoped and transient
- * providers through their class.
+ * Wires every `@CacheMemoize` method of every provider, and every `@CacheInvalidate`
+ * method of every provider and controller, to this application: singletons through their
+ * own instance, request-scoped and transient ones through their class. It runs at
+ * `onModuleInit`, or earlier, at the first call on an instance of an application that was
+ * compiled but not initialised (a unit test that never calls `init()`).
  */
 @Injectable()
 export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   /** The forFeature defaults each memoizer was made with: one class provided by two modules must agree. */
   private readonly defaultsOf = new WeakMap<MemoizedMethod, MemoizeDefaults | undefined>();
-  private readonly classBindings: Array<{ binding: MemoizeBinding; type: Function; memoized: MemoizedMethod }> = [];
+  private readonly classBindings: Array<{ binding: MemoizeBinding; type: Function; call: MemoizedCall }> = [];
+  private readonly wired = new WeakSet<InstanceWrapper>();
+  private readonly invalidators = new Map<Function, Map<string, MemoizedCall>>();
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly accessor: CacheMemoizeMetadataAccessor,
     private readonly factory: MemoizedMethodFactory,
+    private readonly invalidatingFactory: InvalidatingMethodFactory,
     private readonly methods: MemoizedMethodRegistry,
-  ) {}
+    private readonly settings: CacheMemoizeSettings,
+  ) {
+    pendingWiring.add(this);
+  }
 
   onModuleInit(): void {
-    for (const wrapper of this.discovery.getProviders()) {
-      if (!wrapper.isAlias) this.wire(wrapper);
-    }
+    this.wireNow();
+  }
+
+  /** Wires every provider and controller whose instance exists; done once all are. */
+  wireNow(): void {
+    let complete = true;
+    for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
+    for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+    if (complete) pendingWiring.delete(this);
   }
 
   /** Another application may still use the classes: only undo what this one did. */
   onModuleDestroy(): void {
-    for (const { binding, type, memoized } of this.classBindings) {
-      if (binding.byClass.get(type) === memoized) binding.byClass.delete(type);
+    pendingWiring.delete(this);
+    for (const { binding, type, call } of this.classBindings) {
+      if (binding.byClass.get(type) === call) binding.byClass.delete(type);
     }
   }
 
-  private wire(wrapper: InstanceWrapper): void {
+  /** Wires one wrapper, unless its instance is still being made; false then. */
+  private visit(wrapper: InstanceWrapper, isProvider: boolean): boolean {
+    if (wrapper.isAlias || this.wired.has(wrapper)) return true;
     const singleton = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+    if (singleton && !wrapper.getInstanceByContextId(STATIC_CONTEXT).isResolved) return false;
+    const transients = transientInstances(wrapper);
+    if (transients === undefined) return false;
+    this.wired.add(wrapper);
     const instance: object | undefined = singleton ? wrapper.instance : undefined;
     const type = singleton ? instance?.constructor : wrapper.inject ? undefined : wrapper.metatype;
-    if (typeof type !== 'function' || !type.prototype) return;
+    if (typeof type !== 'function' || !type.prototype) return true;
+    const targets = [instance, ...transients].filter((target) => target !== undefined);
+    if (isProvider) this.wireMemoized(wrapper, type, instance, targets);
+    this.wireInvalidating(type, targets);
+    return true;
+  }
+
+  private wireMemoized(
+    wrapper: InstanceWrapper,
+    type: Function,
+    instance: object | undefined,
+    targets: object[],
+  ): void {
     for (const { methodName, metadata } of this.accessor.getMemoizedMethods(type)) {
       const moduleDefaults = featureDefaultsOf(wrapper);
       let memoized = this.methods.get(type, methodName);
@@ -57,17 +93,32 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
         throw new CacheConfigError(Messages.conflictingFeatureDefaults(memoized.config.owner));
       }
       this.methods.add(type, methodName, memoized, instance);
-      const attached = [instance, ...transientInstances(wrapper)].filter((target) => target !== undefined);
-      if (attached.length === 0 || !attached.every((target) => this.attach(target, metadata.binding.slot, memoized))) {
-        metadata.binding.byClass.set(type, memoized);
-        this.classBindings.push({ binding: metadata.binding, type, memoized });
-      }
+      // Disabled: options are still checked and InvalidationService still knows the method, but calls run it directly.
+      if (this.settings.enabled) this.bind(metadata.binding, type, memoized, targets);
     }
   }
 
-  private attach(instance: object, slot: symbol, memoized: MemoizedMethod): boolean {
+  private wireInvalidating(type: Function, targets: object[]): void {
+    for (const { methodName, metadata } of this.accessor.getInvalidatingMethods(type)) {
+      let byName = this.invalidators.get(type);
+      if (!byName) this.invalidators.set(type, (byName = new Map()));
+      let invalidating = byName.get(methodName);
+      if (!invalidating)
+        byName.set(methodName, (invalidating = this.invalidatingFactory.create(type, methodName, metadata)));
+      this.bind(metadata.binding, type, invalidating, targets);
+    }
+  }
+
+  private bind(binding: MemoizeBinding, type: Function, call: MemoizedCall, targets: object[]): void {
+    if (targets.length === 0 || !targets.every((target) => this.attach(target, binding.slot, call))) {
+      binding.byClass.set(type, call);
+      this.classBindings.push({ binding, type, call });
+    }
+  }
+
+  private attach(instance: object, slot: symbol, call: MemoizedCall): boolean {
     try {
-      Object.defineProperty(instance, slot, { value: memoized, configurable: true });
+      Object.defineProperty(instance, slot, { value: call, configurable: true });
       return true;
     } catch {
       return false; // a frozen instance: it is served through its class instead
@@ -86,13 +137,14 @@ export function featureDefaultsOf(wrapper: InstanceWrapper): MemoizeDefaults | u
 
 /**
  * The instances of a transient provider that Nest made at bootstrap, one per consumer: they
- * carry their application's memoizer like singletons do. Request-scoped instances, made
- * later, are served through their class.
+ * carry their application's memoizer like singletons do; `undefined` while some are still
+ * being made. Request-scoped instances, made later, are served through their class.
  */
-function transientInstances(wrapper: InstanceWrapper): object[] {
+function transientInstances(wrapper: InstanceWrapper): object[] | undefined {
   if (!wrapper.isTransient || !wrapper.isDependencyTreeStatic()) return [];
-  return wrapper
-    .getStaticTransientInstances()
-    .map((perContext) => perContext?.instance as object | undefined)
+  const perContext = wrapper.getStaticTransientInstances();
+  if (perContext.some((host) => host !== undefined && !host.isResolved)) return undefined;
+  return perContext
+    .map((host) => host?.instance as object | undefined)
     .filter((instance): instance is object => instance !== undefined && instance !== null);
 }

@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { Messages } from '../cache-memoize.messages.js';
+import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
 import { CacheConfigError } from '../errors.js';
 import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata.accessor.js';
@@ -26,6 +27,7 @@ export class CachedHandlerRegistry implements OnModuleInit {
     private readonly accessor: CacheMemoizeMetadataAccessor,
     private readonly factory: MemoizedMethodFactory,
     private readonly methods: MemoizedMethodRegistry,
+    private readonly settings: CacheMemoizeSettings,
   ) {}
 
   onModuleInit(): void {
@@ -60,6 +62,8 @@ export class CachedHandlerRegistry implements OnModuleInit {
     const site = { type, methodName, isHandler: true, moduleDefaults: featureDefaultsOf(wrapper) };
     const memoized = this.factory.create(site, { options: handlerOptions(options), binding });
     this.methods.addHandler(memoized);
+    // Disabled: checked like the others, but the interceptor lets every request through.
+    if (!this.settings.enabled) return;
     const keyed = options.key !== undefined;
     // Nest calls the handler through its trampoline: point it at the hold, unless a provider registration got there first.
     if (keyed && !binding.byClass.has(type)) binding.byClass.set(type, HeldRequest.holdFor(binding));

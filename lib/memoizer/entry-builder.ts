@@ -1,6 +1,6 @@
 import rfdc from 'rfdc';
 import { Messages } from '../cache-memoize.messages.js';
-import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
+import type { MemoizeResultContext } from '../interfaces/memoize-options.interface.js';
 import type { StoredEntry } from '../stores/memo-store.interface.js';
 import { toMilliseconds } from '../utils/duration.js';
 import type { MethodConfig } from './method-config.js';
@@ -18,7 +18,7 @@ export function buildEntry(
   config: MethodConfig,
   outcome: Outcome,
   stamp: number,
-  context: () => MemoizeContext,
+  context: () => MemoizeResultContext,
 ): StoredEntry | undefined {
   const needsContext =
     config.unless !== undefined || typeof config.ttl === 'function' || typeof config.tags === 'function';
@@ -38,8 +38,8 @@ export function buildEntry(
   };
 }
 
-function computedTags(config: MethodConfig, ctx: MemoizeContext): readonly string[] {
-  const tags = (config.tags as (ctx: MemoizeContext) => unknown)(ctx);
+function computedTags(config: MethodConfig, ctx: MemoizeResultContext): readonly string[] {
+  const tags = (config.tags as (ctx: MemoizeResultContext) => unknown)(ctx);
   if (!isTagList(tags)) throw new TypeError(Messages.invalidComputedTags(config.owner));
   return tags;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Messages } from '../cache-memoize.messages.js';
+import { pendingWiring } from '../decorators/trampoline.js';
 import { CacheConfigError } from '../errors.js';
 import type { MemoizedMethod } from './memoized-method.js';
 
@@ -29,6 +30,7 @@ export class MemoizedMethodRegistry {
 
   /** The registration of `Type.method`, or a CacheConfigError listing what is memoized. */
   find(type: Function, methodName: PropertyKey): Registration {
+    pendingWiring.flush(); // a compiled application that was never initialised is wired now
     const found = this.byType.get(type)?.get(String(methodName));
     if (found) return found;
     const known = this.providerMethods().map((memoized) => memoized.config.owner);
@@ -41,6 +43,7 @@ export class MemoizedMethodRegistry {
 
   /** Every memoized provider method and cached controller handler, for stats. */
   all(): MemoizedMethod[] {
+    pendingWiring.flush();
     return [...this.providerMethods(), ...this.handlers];
   }
 
