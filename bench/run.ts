@@ -12,12 +12,13 @@ import { http } from './scenarios/http.bench.js';
 import { memoryHit } from './scenarios/memory-hit.bench.js';
 import { miss } from './scenarios/miss.bench.js';
 import { redisHit } from './scenarios/redis-hit.bench.js';
+import { realm } from './scenarios/realm.bench.js';
 import { stampede } from './scenarios/stampede.bench.js';
 import { renderChart } from './support/chart.js';
 import { describeMachine } from './support/machine.js';
 import { type ChartPanel, type Goal, goalLine, markdownTable, type Scenario } from './support/report.js';
 
-const SCENARIOS: Scenario[] = [memoryHit, miss, redisHit, codec, stampede, http, heap];
+const SCENARIOS: Scenario[] = [memoryHit, miss, redisHit, codec, stampede, http, heap, realm];
 const RESULTS = new URL('./results/', import.meta.url);
 const README = new URL('../README.md', import.meta.url);
 
