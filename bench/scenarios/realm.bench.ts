@@ -1,4 +1,4 @@
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import { entryCodec } from '../../lib/serialization/entry-codec.js';
 import { intoThisRealm, SAME_REALM } from '../../lib/serialization/realm.js';
 import { ResultKind, type StoredEntry } from '../../lib/stores/memo-store.interface.js';

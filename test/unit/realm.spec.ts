@@ -22,7 +22,10 @@ describe('intoThisRealm', () => {
 
   it('keeps an own __proto__ key as data, holes as holes, and bigints', () => {
     const hostile = JSON.parse('{"__proto__": {"isAdmin": true}}');
-    const copy = intoThisRealm(roundTrip({ hostile, holes: [1, , 3], big: 2n ** 70n }));
+    const holes = new Array<number>(3);
+    holes[0] = 1;
+    holes[2] = 3;
+    const copy = intoThisRealm(roundTrip({ hostile, holes, big: 2n ** 70n }));
     expect((copy.hostile as { isAdmin?: boolean }).isAdmin).toBeUndefined();
     expect(Object.getPrototypeOf(copy.hostile)).toBe(Object.prototype);
     expect(Object.keys(copy.hostile)).toEqual(['__proto__']);
