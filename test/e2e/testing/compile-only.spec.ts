@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Controller, Get, Injectable, type OnModuleInit, UseInterceptors } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import request from 'supertest';
@@ -60,6 +61,25 @@ describe('after compile() alone, as most Nest specs are written', () => {
   it('lets InvalidationService find the methods before any of them was called', async () => {
     expect(moduleRef.get(InvalidationService).keyFor(Books, 'list')).toBe('Books.list:');
     expect(Object.keys(moduleRef.get(CacheMemoizeStats).snapshot())).toEqual(['Books.list']);
+  });
+});
+
+describe('fake timers and ttl', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('expire a memory entry when the clock is moved past its ttl', async () => {
+    jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const moduleRef = await compileOnly();
+    try {
+      const books = moduleRef.get(Books);
+      expect(await books.list()).toBe(1);
+      jest.setSystemTime(Date.now() + 59_000);
+      expect(await books.list()).toBe(1);
+      jest.setSystemTime(Date.now() + 2_000);
+      expect(await books.list()).toBe(2);
+    } finally {
+      await moduleRef.close();
+    }
   });
 });
 
