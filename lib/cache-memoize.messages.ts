@@ -59,6 +59,10 @@ export const Messages = {
   redisFlushRefused: (alias: string) =>
     `cache '${alias}': clear() would run FLUSHDB on a Redis other applications may share, so it is refused. ` +
     `Use InvalidationService.invalidateAll('${alias}') for memoized entries, or delete your keys one by one.`,
+  invalidationFailed: (what: string, alias: string) =>
+    `${what} could not be carried out on cache '${alias}' (the store failed): it did not take effect. Retry it once the store is back.`,
+  refreshNotStored: (owner: string, alias: string) =>
+    `InvalidationService.refresh(${owner}): the new value could not be stored in cache '${alias}', so older values may still be served. Retry it once the store is back.`,
   notStored: (owner: string, alias: string) => `${owner}: result not cached in '${alias}'`,
   storeFailed: (owner: string, alias: string) => `${owner}: cache '${alias}' failed, calling the method directly`,
   lockFailed: (owner: string, alias: string) =>

@@ -25,3 +25,17 @@ export class CacheKeyError extends CacheMemoizeError {
 export class CacheMemoizeTimeoutError extends CacheMemoizeError {
   readonly code = 'E_CACHE_TIMEOUT';
 }
+
+/**
+ * A store (Redis, a cache-manager `Cache`) failed: what a call receives under
+ * `onStoreError: 'throw'`, and what an invalidation or refresh the store could not carry
+ * out rejects with, whatever `onStoreError` says. The store's own error is the `cause`.
+ */
+export class CacheStoreError extends CacheMemoizeError {
+  readonly code = 'E_CACHE_STORE';
+}
+
+/** The store's error wrapped once, so callers branch on `code` and still reach the original as `cause`. */
+export function asStoreError(error: unknown, message: string): CacheStoreError {
+  return error instanceof CacheStoreError ? error : new CacheStoreError(message, { cause: error });
+}

@@ -8,7 +8,13 @@ export { CacheRegistry } from './caches/cache.registry.js';
 export { InvalidationService } from './invalidation/invalidation.service.js';
 export type { MethodArgs, MethodName, MethodResult } from './invalidation/invalidation.types.js';
 export { CacheMemoizeStats, type MethodStatsSnapshot } from './observability/cache-memoize.stats.js';
-export { CacheConfigError, CacheKeyError, CacheMemoizeError, CacheMemoizeTimeoutError } from './errors.js';
+export {
+  CacheConfigError,
+  CacheKeyError,
+  CacheMemoizeError,
+  CacheMemoizeTimeoutError,
+  CacheStoreError,
+} from './errors.js';
 export type { Duration } from './utils/duration.js';
 export type { CacheMemoizeEvent, CacheMemoizeEventType } from './interfaces/cache-memoize-event.interface.js';
 export type {

@@ -41,6 +41,7 @@ export const pendingWiring = {
   delete: (application: PendingWiring): void => void pending.delete(application),
   /** Wires every compiled application not wired yet. */
   flush(): void {
+    if (pending.size === 0) return;
     for (const application of [...pending]) application.wireNow();
   },
 };

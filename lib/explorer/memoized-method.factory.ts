@@ -8,7 +8,7 @@ import { CacheConfigError } from '../errors.js';
 import type { MemoizeDefaults, MemoizeOptions } from '../interfaces/memoize-options.interface.js';
 import { KeyBuilder } from '../keys/key-builder.js';
 import { CacheRegistry } from '../caches/cache.registry.js';
-import { scopeOf } from '../stores/memo-store.interface.js';
+import { scopeOf } from '../stores/marks.js';
 import { parseDuration, parseOptionalDuration, parseTimerDuration } from '../utils/duration.js';
 import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';

@@ -1,10 +1,11 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
-import { CacheConfigError } from '../errors.js';
+import { asStoreError, CacheConfigError } from '../errors.js';
+import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { CacheRegistry } from '../caches/cache.registry.js';
-import { ALL_MARK, prefixMark, tagMark } from '../stores/memo-store.interface.js';
+import { ALL_MARK, prefixMark, tagMark } from '../stores/marks.js';
 import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.js';
 
 /**
@@ -14,6 +15,8 @@ import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.
  */
 @Injectable()
 export class InvalidationService {
+  private readonly log = new RateLimitedLogger();
+
   constructor(
     private readonly methods: MemoizedMethodRegistry,
     private readonly registry: CacheRegistry,
@@ -75,11 +78,31 @@ export class InvalidationService {
     cache: string | undefined,
     where: string,
   ): Promise<void> {
-    const aliases =
-      cache === undefined ? this.registry.all() : [this.registry.alias(cache, `InvalidationService.${where}()`)];
-    await Promise.all(aliases.map((alias) => alias.store.invalidate(marks)));
+    const what = `InvalidationService.${where}()`;
+    const aliases = cache === undefined ? this.registry.all() : [this.registry.alias(cache, what)];
+    await Promise.all(
+      aliases.map(async (alias) => {
+        try {
+          await alias.store.invalidate(marks);
+        } catch (error) {
+          throw asStoreError(error, Messages.invalidationFailed(what, alias.name));
+        }
+        // Only now: a call arriving before the marks were written may still join, one arriving after may not.
+        for (const memoized of this.methods.all())
+          if (memoized.config.alias === alias.name) memoized.detachFlights(marks);
+      }),
+    );
+    for (const alias of aliases) for (const key of names) this.emit(alias.name, key);
+  }
+
+  /** A throwing `onEvent` is logged: the invalidation took effect, so the caller must hear that it did. */
+  private emit(cache: string, key: string): void {
     const onEvent = this.settings.onEvent;
-    if (onEvent)
-      for (const alias of aliases) for (const key of names) onEvent({ type: 'invalidate', cache: alias.name, key });
+    if (onEvent === undefined) return;
+    try {
+      onEvent({ type: 'invalidate', cache, key });
+    } catch (failure) {
+      this.log.error('onEvent', Messages.callbackFailed('onEvent'), failure);
+    }
   }
 }

@@ -48,7 +48,8 @@ export class DistributedExecution {
     let recheck = reason !== 'refresh';
     for (;;) {
       const token = randomUUID();
-      const turn = await this.takeTurn(key, token, deadline);
+      const turn = await this.takeTurn(key, token, deadline, accepts);
+      if (typeof turn === 'object') return turn;
       if (turn === Turn.Failed) return execute();
       if (turn === Turn.Held) return this.hold(key, token, recheck, accepts, execute);
       if (turn === Turn.WaitedTooLong) {
@@ -62,11 +63,22 @@ export class DistributedExecution {
     }
   }
 
-  /** Takes the lock, or waits until its holder lets go of it; a store failure is reported here. */
-  private async takeTurn(key: string, token: string, deadline: number): Promise<Turn> {
+  /**
+   * Takes the lock, or waits until its holder lets go of it or the entry it waits for is
+   * there (whichever comes first: a lock taken by a SET that timed out here but reached
+   * Redis later is held by nobody, and would only lapse at its ttl); a store failure is
+   * reported here.
+   */
+  private async takeTurn(
+    key: string,
+    token: string,
+    deadline: number,
+    accepts: (entry: StoredEntry) => boolean,
+  ): Promise<Turn | StoredEntry> {
     try {
       if (await this.locks.acquire(key, token)) return Turn.Held;
-      return (await this.waitForRelease(key, deadline)) ? Turn.Released : Turn.WaitedTooLong;
+      const waited = await this.waitForRelease(key, deadline, accepts);
+      return waited === true ? Turn.Released : waited === false ? Turn.WaitedTooLong : waited;
     } catch (error) {
       this.telemetry.storeError(error, key, Messages.lockFailed(this.config.owner, this.config.alias));
       return Turn.Failed;
@@ -104,14 +116,20 @@ export class DistributedExecution {
     );
   }
 
-  /** True once nobody holds the lock, false at the deadline; throws when the store fails. */
-  private async waitForRelease(key: string, deadline: number): Promise<boolean> {
+  /** True once nobody holds the lock, the entry once it is there, false at the deadline; throws when the store fails. */
+  private async waitForRelease(
+    key: string,
+    deadline: number,
+    accepts: (entry: StoredEntry) => boolean,
+  ): Promise<boolean | StoredEntry> {
     let pause = FIRST_POLL_MS;
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await sleep(Math.min(pause, left));
-      if (!(await this.locks.isHeld(key))) return true;
+      const [held, entry] = await Promise.all([this.locks.isHeld(key), this.storedEntry(key, accepts)]);
+      if (!held) return true;
+      if (entry !== undefined) return entry;
       pause = Math.min(pause * 2, MAX_POLL_MS);
     }
   }

@@ -1,6 +1,7 @@
 import { defer, from, mergeMap, type Observable } from 'rxjs';
 import { Messages } from '../cache-memoize.messages.js';
-import { CacheMemoizeTimeoutError } from '../errors.js';
+import { asStoreError, CacheMemoizeTimeoutError } from '../errors.js';
+import { tagMark } from '../stores/marks.js';
 import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { settleWithin } from '../utils/with-timeout.js';
@@ -99,8 +100,31 @@ export class MemoizedMethod {
   async invalidate(args: unknown[]): Promise<void> {
     const key = this.keyFor(args);
     this.executions.forget(key);
-    await this.config.store.delete(key);
+    try {
+      await this.config.store.delete(key);
+    } catch (error) {
+      throw asStoreError(
+        error,
+        Messages.invalidationFailed(`InvalidationService.invalidate(${this.config.owner})`, this.config.alias),
+      );
+    }
     this.telemetry.emit('invalidate', key);
+  }
+
+  /**
+   * After `marks` were invalidated on this method's alias: a call from now on must not join
+   * an execution that began before, so every running one is left to finish on its own
+   * (its result is refused by the store). Tags are only known once a result is in, so any
+   * tagged method lets go of its executions on a tag invalidation.
+   */
+  detachFlights(marks: readonly string[]): void {
+    const { scope, tags } = this.config;
+    const hit = marks.some((mark) =>
+      mark.startsWith('tag:')
+        ? typeof tags === 'function' || (tags !== undefined && tags.some((tag) => tagMark(tag) === mark))
+        : scope.marks.includes(mark),
+    );
+    if (hit) this.executions.forgetAll();
   }
 
   valueOf(outcome: Outcome): unknown {

@@ -1,6 +1,7 @@
 import { Messages } from '../cache-memoize.messages.js';
 import { ResultKind } from '../stores/memo-store.interface.js';
 import { EntryEncodeError } from '../serialization/entry-codec.js';
+import { asStoreError } from '../errors.js';
 import { DistributedExecution } from './distributed-execution.js';
 import { buildEntry } from './entry-builder.js';
 import type { MethodConfig, RunReason } from './method-config.js';
@@ -33,10 +34,22 @@ export class MethodExecutions {
     this.distributed = locks && new DistributedExecution(config, locks, telemetry);
   }
 
-  /** The execution running for `key`, or a new one that later callers will join. */
+  /**
+   * The execution running for `key`, or a new one that later callers will join. A caller
+   * that joined a running execution whose result the store then refused (an invalidation,
+   * possibly in another process, overtook it) does not take that result: it may have
+   * started after the invalidation resolved, so it joins (or starts) an execution that
+   * began after it did.
+   */
   join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
     if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
-    return this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    const running = this.flights.get(key);
+    if (running === undefined) return this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    return running.then((outcome) =>
+      outcome.refused
+        ? (this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss')))
+        : outcome,
+    );
   }
 
   /** A new execution, for a refresh, that callers arriving meanwhile join. */
@@ -53,6 +66,11 @@ export class MethodExecutions {
   /** Callers arriving from now on start a new execution; the running one can no longer store its result. */
   forget(key: string): void {
     this.flights.delete(key);
+  }
+
+  /** After a tag, prefix or alias invalidation: no caller arriving from now on joins a running execution. */
+  forgetAll(): void {
+    this.flights.clear();
   }
 
   isRunning(key: string): boolean {
@@ -80,7 +98,7 @@ export class MethodExecutions {
     compute: Compute | undefined,
     reason: RunReason,
   ): Promise<Outcome> {
-    const stamp = await this.stamp(key);
+    const stamp = await this.stamp(key, reason === 'refresh');
     // Without a stamp the store is failing: the lock would fail too, so the method just runs.
     const outcome =
       this.distributed !== undefined && stamp !== undefined
@@ -111,27 +129,46 @@ export class MethodExecutions {
     const durationMs = performance.now() - started;
     this.telemetry.stats.recordRecompute(durationMs);
     if (reason !== 'miss') this.telemetry.emit('refresh', key, undefined, durationMs);
-    if (stamp !== undefined) await this.save(instance, args, key, outcome, stamp);
-    return outcome;
+    if (stamp === undefined) return outcome;
+    return (await this.save(instance, args, key, outcome, stamp, reason)) ? outcome : { ...outcome, refused: true };
   }
 
-  /** Stores the result; a store failure or a value the codec cannot encode is reported, never thrown. */
-  private async save(instance: object, args: unknown[], key: string, outcome: Outcome, stamp: number): Promise<void> {
+  /**
+   * Stores the result; false when the store refused it (see Outcome.refused). A store
+   * failure or a value the codec cannot encode is reported, not thrown, except for a
+   * refresh, which must not resolve unless its value took effect.
+   */
+  private async save(
+    instance: object,
+    args: unknown[],
+    key: string,
+    outcome: Outcome,
+    stamp: number,
+    reason: RunReason,
+  ): Promise<boolean> {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      if (entry !== undefined) await this.config.store.set(key, entry, this.config.scope);
+      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope));
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
+      else if (reason === 'refresh')
+        throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      return true;
     }
   }
 
-  /** Taken before the method runs, so an invalidation during the run voids its result. */
-  private async stamp(key: string): Promise<number | undefined> {
+  /**
+   * Taken before the method runs, so an invalidation during the run voids its result. A
+   * refresh takes an exact one (after every stamp and mark set before it), so no entry
+   * computed before it was asked for can refuse its result, and it fails without one.
+   */
+  private async stamp(key: string, exact: boolean): Promise<number | undefined> {
     try {
-      return await this.config.store.stamp();
+      return await this.config.store.stamp(exact);
     } catch (error) {
+      if (exact) throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
       return undefined;
     }

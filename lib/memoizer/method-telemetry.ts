@@ -1,6 +1,7 @@
 import { Messages } from '../cache-memoize.messages.js';
 import type { CacheMemoizeEventType } from '../interfaces/cache-memoize-event.interface.js';
 import type { MemoizeResultContext } from '../interfaces/memoize-options.interface.js';
+import { asStoreError } from '../errors.js';
 import { MethodStats } from '../observability/method-stats.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import type { MethodConfig } from './method-config.js';
@@ -48,9 +49,9 @@ export class MethodTelemetry {
     }
   }
 
-  /** A store failure: rethrown with `onStoreError: 'throw'`, else counted, logged (rate-limited) and emitted. */
+  /** A store failure: a CacheStoreError with `onStoreError: 'throw'`, else counted, logged (rate-limited) and emitted. */
   storeError(error: unknown, key: string, message: string): void {
-    if (this.config.throwOnStoreError) throw error;
+    if (this.config.throwOnStoreError) throw asStoreError(error, message);
     this.reportStoreError(error, key, message);
   }
 

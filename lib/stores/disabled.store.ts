@@ -17,7 +17,10 @@ export class DisabledMemoStore implements MemoStore {
     return 0;
   }
 
-  set(_key: string, _entry: StoredEntry): void {}
+  /** Taken and dropped: nothing newer is kept that could refuse it, so `refresh()` resolves with its value. */
+  set(_key: string, _entry: StoredEntry): boolean {
+    return true;
+  }
 
   delete(_key: string): void {}
 

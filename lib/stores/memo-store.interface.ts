@@ -46,11 +46,22 @@ export interface MemoStore {
    * `now` is the caller's clock reading, so that a memory hit reads the clock only once.
    */
   get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined>;
-  /** The stamp to put in `created` for a miss starting now. */
-  stamp(): number | Promise<number>;
-  /** Stores `entry`, unless the store holds one computed later (where it can tell). */
-  set(key: string, entry: StoredEntry, scope: EntryScope): void | Promise<void>;
-  /** Drops the entry, and where the store can, keeps older computations from storing theirs for a while. */
+  /**
+   * The stamp to put in `created` for a computation starting now: never later than the
+   * store's present, so an invalidation after it voids the result. `exact` (for a refresh)
+   * asks for one that is also after every stamp and mark set before, at the cost of a
+   * round trip where the store is remote.
+   */
+  stamp(exact?: boolean): number | Promise<number>;
+  /**
+   * Stores `entry`, unless the store holds one computed later, a tombstone set after it
+   * began, or a mark voids it: then false, and nothing changes (where the store can tell).
+   */
+  set(key: string, entry: StoredEntry, scope: EntryScope): boolean | Promise<boolean>;
+  /**
+   * Drops the entry, and where the store can, keeps computations that began before from
+   * storing theirs for a while (a tombstone). Rejects when it did not take effect.
+   */
   delete(key: string): void | Promise<void>;
   /** Voids every entry carrying one of `marks` (tags as `tag:x`, prefixes as `prefix:x`, all as `*`). */
   invalidate(marks: readonly string[]): void | Promise<void>;
@@ -60,16 +71,27 @@ export interface MemoStore {
   readonly locks?: DistributedLocks;
 }
 
-export const ALL_MARK = '*';
-export const tagMark = (tag: string): string => `tag:${tag}`;
-export const prefixMark = (prefix: string): string => `prefix:${prefix}`;
+/** A stamp further ahead of the present than this was not issued by any clock of ours: the entry is damaged. */
+const FUTURE_SLACK_MS = 3_600_000;
 
-/** The marks of a method with this prefix: the alias, then each `.`/`:`-separated level. */
-export function scopeOf(prefix: string): EntryScope {
-  const marks = [ALL_MARK];
-  for (let i = 0; i < prefix.length; i++) {
-    if (prefix[i] === '.' || prefix[i] === ':') marks.push(prefixMark(prefix.slice(0, i)));
-  }
-  marks.push(prefixMark(prefix));
-  return { marks };
+/**
+ * Whether what a store decoded is an entry it may use: anything else (a body that decodes
+ * to `null`, a stamp from the future, fields of the wrong type) is treated as no entry, so
+ * the next result replaces it instead of being refused or bypassed for good. `stampsPerMs`
+ * is 1 for epoch-ms stamps (`Date.now()`), 1,000 for µs; the memory store's counter is never checked.
+ * `tombstones` accepts a tombstone as well.
+ */
+export function isUsableEntry(value: unknown, stampsPerMs: number, tombstones = false): value is StoredEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const { created, freshUntil, staleUntil, kind } = value as StoredEntry;
+  return (
+    typeof created === 'number' &&
+    created <= (Date.now() + FUTURE_SLACK_MS) * stampsPerMs &&
+    typeof freshUntil === 'number' &&
+    typeof staleUntil === 'number' &&
+    (kind === ResultKind.Value ||
+      kind === ResultKind.Observable ||
+      kind === ResultKind.EmptyObservable ||
+      (tombstones && kind === ResultKind.Tombstone))
+  );
 }

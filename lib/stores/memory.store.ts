@@ -1,21 +1,30 @@
 import { LRUCache } from 'lru-cache';
 import { TOMBSTONE_LIFE_MS } from '../cache-memoize.constants.js';
-import { type EntryScope, type MemoStore, ResultKind, type StoredEntry, tagMark } from './memo-store.interface.js';
+import { tagMark, voids } from './marks.js';
+import { type EntryScope, type MemoStore, ResultKind, type StoredEntry } from './memo-store.interface.js';
 
 interface Mark {
   stamp: number;
   at: number;
 }
 
-const PRUNE_FLOOR = 1_024;
+/** The marks kept never fall below this many, however small `max` is. */
+const MARKS_FLOOR = 1_024;
 
 /**
  * The default alias: a bounded LRU in this process. Entries are kept as objects, never
  * encoded, and read synchronously: the memoizer's hit path costs one Map lookup and a
  * clock read. Stamps and invalidation marks come from one counter, so they are never
  * equal: an entry is void when a mark it is checked against was set after its computation
- * started, and a tag or prefix costs one write to invalidate, whatever the number of
- * entries. A write never replaces an entry (or a deleted key's tombstone) computed later.
+ * started (the rule of marks.ts), and a tag or prefix costs one write to invalidate,
+ * whatever the number of entries. A write never replaces an entry (or a deleted key's
+ * tombstone) computed later.
+ *
+ * What invalidation keeps is bounded by `max`: at most `max` marks (and never fewer than
+ * 1,024). Neither a mark nor a tombstone that the LRU drops revives anything: a dropped
+ * mark raises `voidedUpTo` to its stamp (every entry created before it is void, not only
+ * those it named), and a dropped tombstone raises `deletedUpTo`, below which no result may
+ * land on a key that holds nothing.
  */
 export class MemoryMemoStore implements MemoStore {
   /** Shared with the alias's cache-manager `Cache`, so both count against `max`. */
@@ -24,21 +33,36 @@ export class MemoryMemoStore implements MemoStore {
   private sequence = 0;
   /** The mark set last: an entry created after it cannot be void, and is not checked. */
   private lastMark = 0;
-  private readonly marks = new Map<string, Mark>();
+  private readonly marks: LRUCache<string, Mark>;
+  /** The stamp of the latest mark the LRU dropped: it voids like a mark on every entry. */
+  private voidedUpTo = 0;
+  /** The stamp of the latest tombstone the LRU dropped. */
+  private deletedUpTo = 0;
   private longestLife = 0;
-  private pruneAt = PRUNE_FLOOR;
 
   constructor(
     readonly alias: string,
     max: number,
   ) {
-    this.lru = new LRUCache<string, object | string>({ max });
+    this.lru = new LRUCache<string, object | string>({
+      max,
+      dispose: (value, _key, reason) => {
+        if (reason === 'evict' && isTombstone(value) && value.created > this.deletedUpTo)
+          this.deletedUpTo = value.created;
+      },
+    });
+    this.marks = new LRUCache<string, Mark>({
+      max: Math.max(MARKS_FLOOR, max),
+      dispose: (mark, _name, reason) => {
+        if (reason === 'evict' && mark.stamp > this.voidedUpTo) this.voidedUpTo = mark.stamp;
+      },
+    });
   }
 
   get(key: string, scope: EntryScope, now = Date.now()): StoredEntry | undefined {
     const entry = this.lru.get(key) as StoredEntry | undefined;
     if (entry === undefined) return undefined;
-    if (entry.staleUntil <= now || (entry.created < this.lastMark && this.isVoided(entry, scope))) {
+    if (entry.staleUntil <= now || (voids(this.lastMark, entry.created) && this.isVoided(entry, scope))) {
       this.lru.delete(key);
       return undefined;
     }
@@ -50,13 +74,15 @@ export class MemoryMemoStore implements MemoStore {
   }
 
   /** Unless a later computation (or a delete) got there first, or the entry was voided while it was computed. */
-  set(key: string, entry: StoredEntry, scope: EntryScope): void {
+  set(key: string, entry: StoredEntry, scope: EntryScope): boolean {
     const existing = this.lru.peek(key) as StoredEntry | undefined;
-    if (existing !== undefined && existing.created > entry.created) return;
-    if (entry.created < this.lastMark && this.isVoided(entry, scope)) return;
+    if (existing === undefined ? voids(this.deletedUpTo, entry.created) : existing.created > entry.created)
+      return false;
+    if (voids(this.lastMark, entry.created) && this.isVoided(entry, scope)) return false;
     const life = entry.staleUntil - Date.now();
     if (life > this.longestLife) this.longestLife = life;
     this.lru.set(key, entry);
+    return true;
   }
 
   /** Leaves a tombstone for a while, so a computation that started before cannot store its result. */
@@ -66,11 +92,11 @@ export class MemoryMemoStore implements MemoStore {
     this.lru.set(key, { value: undefined, kind: ResultKind.Tombstone, created, freshUntil: until, staleUntil: until });
   }
 
-  invalidate(marks: readonly string[]): void {
+  invalidate(names: readonly string[]): void {
     const mark = { stamp: ++this.sequence, at: Date.now() };
     this.lastMark = mark.stamp;
-    for (const name of marks) this.marks.set(name, mark);
-    if (this.marks.size > this.pruneAt) this.prune();
+    for (const name of names) this.marks.set(name, mark);
+    if (this.marks.size === this.marks.max) this.prune(mark.at);
   }
 
   async close(): Promise<void> {
@@ -79,21 +105,30 @@ export class MemoryMemoStore implements MemoStore {
   }
 
   private isVoided(entry: StoredEntry, scope: EntryScope): boolean {
+    if (voids(this.voidedUpTo, entry.created)) return true;
     for (const name of scope.marks) {
-      if ((this.marks.get(name)?.stamp ?? 0) > entry.created) return true;
+      if (voids(this.marks.peek(name)?.stamp, entry.created)) return true;
     }
     if (entry.tags) {
       for (const tag of entry.tags) {
-        if ((this.marks.get(tagMark(tag))?.stamp ?? 0) > entry.created) return true;
+        if (voids(this.marks.peek(tagMark(tag))?.stamp, entry.created)) return true;
       }
     }
     return false;
   }
 
-  /** A mark older than the longest-lived entry can no longer void anything. */
-  private prune(): void {
-    const horizon = Date.now() - this.longestLife;
-    for (const [name, mark] of this.marks) if (mark.at < horizon) this.marks.delete(name);
-    this.pruneAt = Math.max(PRUNE_FLOOR, this.marks.size * 2);
+  /** A mark older than the longest-lived entry can no longer void anything: it goes without raising `voidedUpTo`. */
+  private prune(now: number): void {
+    const horizon = now - this.longestLife;
+    const expired: string[] = [];
+    for (const name of this.marks.rkeys()) {
+      if (this.marks.peek(name)!.at >= horizon) break;
+      expired.push(name);
+    }
+    for (const name of expired) this.marks.delete(name);
   }
+}
+
+function isTombstone(value: unknown): value is StoredEntry {
+  return (value as StoredEntry | undefined)?.kind === ResultKind.Tombstone;
 }

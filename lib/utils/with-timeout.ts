@@ -25,10 +25,17 @@ export function settleWithin<T, U>(promise: Promise<T>, ms: number, onTimeout: (
 /**
  * `promise`, or a StoreTimeoutError once `ms` have passed. Every store call goes through
  * this, hits included, so it costs one Promise and one timer and no race or finally.
+ *
+ * When the timer fires, the rejection waits for two more turns of the event loop, so a
+ * reply that arrived while the loop was blocked (a stalled process: timers run before I/O
+ * in a turn) is read first: a command the store carried out in time is not reported as
+ * failed (an invalidation that took effect, a lock that was taken) because this process
+ * could not look.
  */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(ms)), ms);
+    const fail = () => reject(new StoreTimeoutError(ms));
+    const timer = setTimeout(() => setImmediate(() => setImmediate(fail)), ms);
     promise.then(
       (value) => {
         clearTimeout(timer);

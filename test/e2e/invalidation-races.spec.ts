@@ -3,41 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { CacheMemoize, type CacheMemoizeModuleOptions, InvalidationService } from '../../lib/index.js';
 import { createApp } from '../fixtures/create-app.js';
+import { Gate } from '../fixtures/gate.js';
 import { dropNamespace, provideRedis, uniqueNamespace } from '../support/redis-harness.js';
 
 const redis = await provideRedis();
 afterAll(() => redis?.release());
-
-/** Holds the next query open after it has read its row, so the test can change the row meanwhile. */
-class Gate {
-  private holdNext = false;
-  private release = () => {};
-  private arrive = () => {};
-  private reached: Promise<void> = Promise.resolve();
-
-  close(): void {
-    this.holdNext = true;
-    this.reached = new Promise((resolve) => (this.arrive = resolve));
-  }
-
-  /** Resolves once the held query has read its row and waits. */
-  whenReached(): Promise<void> {
-    return this.reached;
-  }
-
-  /** Where a query waits if it is the one held; any other passes at once. */
-  async pass(): Promise<void> {
-    if (!this.holdNext) return;
-    this.holdNext = false;
-    const open = new Promise<void>((resolve) => (this.release = resolve));
-    this.arrive();
-    await open;
-  }
-
-  openUp(): void {
-    this.release();
-  }
-}
 
 @Injectable()
 class Accounts {

@@ -17,13 +17,13 @@ export class RedisServer {
     private readonly extraArgs: string[],
   ) {}
 
-  static async start(options: { cluster?: boolean; port?: number } = {}): Promise<RedisServer> {
+  static async start(options: { cluster?: boolean; port?: number; args?: string[] } = {}): Promise<RedisServer> {
     const port = options.port ?? (await freePort(options.cluster));
     const dir = mkdtempSync(join(tmpdir(), `redis-${port}-`));
     const extra = options.cluster
       ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000']
       : [];
-    const server = new RedisServer(port, dir, extra);
+    const server = new RedisServer(port, dir, [...extra, ...(options.args ?? [])]);
     await server.restart();
     return server;
   }

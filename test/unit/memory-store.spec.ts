@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryMemoStore } from '../../lib/stores/memory.store.js';
-import { ResultKind, scopeOf, type StoredEntry, tagMark } from '../../lib/stores/memo-store.interface.js';
+import { scopeOf, tagMark } from '../../lib/stores/marks.js';
+import { ResultKind, type StoredEntry } from '../../lib/stores/memo-store.interface.js';
 
 const scope = scopeOf('Users.get');
 const entry = (created: number, tags: string[], ttlMs = 100): StoredEntry => {
@@ -14,8 +15,8 @@ describe('the memory store', () => {
     const started = store.stamp();
     store.invalidate([tagMark('user:1')]);
     await sleep(50); // the method outlives... nothing yet: entries of 100 ms
-    store.set('k', entry(started, ['user:1']), scope);
-    for (let i = 0; i < 1_025; i++) store.invalidate([tagMark(`other:${i}`)]); // the 1,025th prunes
+    expect(store.set('k', entry(started, ['user:1']), scope)).toBe(false);
+    for (let i = 0; i < 10_001; i++) store.invalidate([tagMark(`other:${i}`)]); // fills the marks: they are pruned
     expect(store.get('k', scope)).toBeUndefined();
   });
 
@@ -23,8 +24,8 @@ describe('the memory store', () => {
     const store = new MemoryMemoStore('default', 10_000);
     const older = store.stamp();
     const newer = store.stamp();
-    store.set('k', { ...entry(newer, []), value: 'new' }, scope);
-    store.set('k', entry(older, []), scope);
+    expect(store.set('k', { ...entry(newer, []), value: 'new' }, scope)).toBe(true);
+    expect(store.set('k', entry(older, []), scope)).toBe(false);
     expect(store.get('k', scope)?.value).toBe('new');
     const beforeDelete = store.stamp();
     store.delete('k');
@@ -32,5 +33,22 @@ describe('the memory store', () => {
     expect(store.get('k', scope)).toBeUndefined();
     store.set('k', { ...entry(store.stamp(), []), value: 'after' }, scope);
     expect(store.get('k', scope)?.value).toBe('after');
+  });
+
+  it('keeps at most max(1,024, max) marks however many distinct tags are invalidated, voiding what a dropped mark voided', () => {
+    const store = new MemoryMemoStore('default', 2_000);
+    const early = store.stamp();
+    store.set('tagged', entry(early, ['t:0'], 3_600_000), scope);
+    store.set('untagged', entry(store.stamp(), [], 3_600_000), scope);
+    store.invalidate([tagMark('t:0')]);
+    const late = store.stamp();
+    store.set('late', { ...entry(late, ['t:0'], 3_600_000), value: 'late' }, scope);
+    for (let i = 1; i <= 100_000; i++) store.invalidate([tagMark(`t:${i}`)]);
+    expect((store as unknown as { marks: Map<string, unknown> }).marks.size).toBeLessThanOrEqual(2_000);
+    expect(store.get('tagged', scope)).toBeUndefined();
+    // A dropped mark voids every entry created before it, tagged or not: a miss, never a stale hit.
+    expect(store.get('untagged', scope)).toBeUndefined();
+    expect(store.set('fresh', { ...entry(store.stamp(), ['t:0'], 3_600_000), value: 'fresh' }, scope)).toBe(true);
+    expect(store.get('fresh', scope)?.value).toBe('fresh');
   });
 });

@@ -1,8 +1,9 @@
 import { entryCodec } from '../../serialization/entry-codec.js';
-import type { StoredEntry } from '../memo-store.interface.js';
+import { isUsableEntry, type StoredEntry } from '../memo-store.interface.js';
 
 const HEADER = 'cm1b|';
 const NEWLINE = 0x0a;
+const BAR = 0x7c;
 
 /**
  * How an entry sits in Redis: one string, `cm1b|<created µs>|<tags as JSON>\n` and then the
@@ -17,14 +18,22 @@ export const redisEntry = {
   },
 
   /** A header with no value: what a deleted key holds while older computations may still try to write. */
-  tombstone(created: number): Buffer {
+  tombstone(created: number | string): Buffer {
     return Buffer.from(`${HEADER}${created}|\n`);
   },
 
-  /** `undefined` for a missing or foreign value or a tombstone; throws on a damaged one. */
+  /**
+   * `undefined` for a missing or foreign value, a tombstone, or a body that is no usable
+   * entry (see isUsableEntry); throws on bytes the codec cannot read. The header's stamp,
+   * the one the Lua scripts compare, is the entry's.
+   */
   decode(data: Buffer | null): StoredEntry | undefined {
     if (data === null || data.toString('latin1', 0, HEADER.length) !== HEADER) return undefined;
     const end = data.indexOf(NEWLINE);
-    return end < 0 || end === data.length - 1 ? undefined : entryCodec.unpack<StoredEntry>(data.subarray(end + 1));
+    if (end < 0 || end === data.length - 1) return undefined;
+    const entry = entryCodec.unpack<StoredEntry>(data.subarray(end + 1));
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    entry.created = Number(data.toString('latin1', HEADER.length, data.indexOf(BAR, HEADER.length)));
+    return isUsableEntry(entry, 1_000) ? entry : undefined;
   },
 };

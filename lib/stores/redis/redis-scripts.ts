@@ -1,16 +1,87 @@
 import type { Cluster, Redis } from 'ioredis';
 
 /**
- * The Lua the Redis store runs. Stamps are microseconds of the marks' Redis clock, kept
- * as decimal strings: Lua numbers are doubles, exact up to 2^53 (year 2255 in µs), but
- * Lua prints them as `1.7e+15`, so a stamp is never turned back into a string here.
+ * The Lua the Redis store runs. Every stamp that must be exact (marks, tombstones, a
+ * refresh's start) is issued here by `issue()`: the TIME of the node holding the alias's
+ * marks in µs, kept strictly above every stamp issued before through the alias's `clock`
+ * key. No process's estimate of that clock, and no local timer, decides whether an
+ * invalidation takes effect. Stamps are decimal strings: Lua numbers are doubles, exact up
+ * to 2^53 (year 2255 in µs), and are printed with `%.0f`, never as `1.7e+15`.
+ *
+ * What survives eviction (`allkeys-lru`, `volatile-*`...): a mark that is missing or
+ * unreadable voids every entry checked against it (reads return nil), and is re-created
+ * by the next write; a write whose computation began before something was issued on the
+ * alias (an invalidation, a delete, a refresh) is refused when one of its marks, or the
+ * tombstone of its key, may have been lost meanwhile.
  */
+const LIB = `
+local function fmt(n) return string.format('%.0f', n) end
+local function num(key) return tonumber(redis.call('GET', key) or '') end
+local function issue(clock)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = num(clock)
+  if last and last >= now then now = last + 1 end
+  redis.call('SET', clock, fmt(now))
+  return now
+end
+-- Whether anything was issued on the alias since 'created' (a missing clock may have been evicted: yes).
+local function issuedSince(clock, created)
+  local last = num(clock)
+  return (not last) or last >= created
+end
+-- Checks the marks KEYS[first..] of an entry stamped 'created' that lives 'life' ms, and keeps
+-- each at least that long. A missing or unreadable mark is re-created: just below 'created'
+-- when nothing was issued since (so older entries stay void), else now (an invalidation may
+-- have been lost: the entry is refused).
+local function marksAllow(first, clock, created, life)
+  local ok = true
+  for i = first, #KEYS do
+    local v = num(KEYS[i])
+    if not v then
+      if issuedSince(clock, created) then
+        redis.call('SET', KEYS[i], fmt(issue(clock)), 'PX', life)
+        ok = false
+      else
+        redis.call('SET', KEYS[i], fmt(created - 1), 'PX', life)
+      end
+    else
+      if v >= created then ok = false end
+      if redis.call('PTTL', KEYS[i]) < life then redis.call('PEXPIRE', KEYS[i], life) end
+    end
+  end
+  return ok
+end
+-- The stamp of the last delete: an absent key may hide an evicted tombstone issued after it.
+local function deletedFloor(clock, deleted, created)
+  local d = num(deleted)
+  if d then return d end
+  if issuedSince(clock, created) then d = issue(clock) else d = created - 1 end
+  redis.call('SET', deleted, fmt(d))
+  return d
+end
+-- Whether an entry stamped 'created' may replace what KEYS[1] holds: not a later entry or tombstone.
+-- A stamp more than an hour ahead of this node's clock was never issued: the entry is damaged.
+local function entryAllows(created, deleted)
+  local head = redis.call('GETRANGE', KEYS[1], 0, 40)
+  local c = tonumber(string.match(head, '^cm1b|(%d+)|') or '')
+  if c then
+    local t = redis.call('TIME')
+    if c > (tonumber(t[1]) + 3600) * 1000000 then return true end
+    return c < created
+  end
+  if head ~= '' then return true end
+  return deleted ~= nil and deleted < created
+end
+`;
+
 const scripts = {
   /**
    * Standalone Redis only: a tagged hit in one round trip. KEYS[1] is the entry, the other
    * KEYS its alias and prefix marks; ARGV[1] is what a tag's mark key starts with (tag
    * marks are only known once the entry is read, so they are not declared). Returns the
-   * entry, or nil when it is missing or a mark voids it.
+   * entry, or nil when it is missing or a mark (missing, unreadable, or at or after the
+   * entry's stamp) voids it.
    */
   cacheMemoizeRead: {
     lua: `
@@ -21,46 +92,90 @@ if not c then return v end
 local marks = {}
 for i = 2, #KEYS do marks[i - 1] = KEYS[i] end
 if tags ~= '' then
-  for _, tag in ipairs(cjson.decode(tags)) do marks[#marks + 1] = ARGV[1] .. tag end
+  local ok, list = pcall(cjson.decode, tags)
+  if not ok or type(list) ~= 'table' then return nil end
+  for _, tag in ipairs(list) do marks[#marks + 1] = ARGV[1] .. tostring(tag) end
 end
 if #marks > 0 then
   c = tonumber(c)
   for _, m in ipairs(redis.call('MGET', unpack(marks))) do
-    if m and tonumber(m) >= c then return nil end
+    local s = tonumber(m or '')
+    if not s or s >= c then return nil end
   end
 end
 return v`,
   },
   /**
-   * Stores an entry for ARGV[3] ms, unless the entry already there was computed later
-   * (ARGV[1] is the new one's stamp): a slow recompute never replaces a newer result.
+   * Standalone Redis: stores entry KEYS[1] (ARGV[2], stamped ARGV[1]) for ARGV[3] ms unless
+   * a mark in KEYS[4..] voids it or KEYS[1] holds a later entry or tombstone; KEYS[2] is the
+   * alias's clock, KEYS[3] the stamp of its last delete. 1 when stored, 0 when refused.
    */
+  cacheMemoizeStore: {
+    lua: `${LIB}
+local created, life = tonumber(ARGV[1]), tonumber(ARGV[3])
+local ok = marksAllow(4, KEYS[2], created, life)
+if ok then ok = entryAllows(created, deletedFloor(KEYS[2], KEYS[3], created)) end
+if not ok then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', life)
+return 1`,
+  },
+  /**
+   * Cluster, on the marks' node: the marks half of cacheMemoizeStore (KEYS[1] clock, KEYS[2]
+   * last delete, KEYS[3..] marks; ARGV created, life). The last delete's stamp, or '' when refused.
+   */
+  cacheMemoizeAllow: {
+    lua: `${LIB}
+local created, life = tonumber(ARGV[1]), tonumber(ARGV[2])
+if not marksAllow(3, KEYS[1], created, life) then return '' end
+return fmt(deletedFloor(KEYS[1], KEYS[2], created))`,
+  },
+  /** Cluster, on the entry's node: the entry half (ARGV created, entry, life ms, last delete's stamp). */
   cacheMemoizeWrite: {
     numberOfKeys: 1,
-    lua: `
-local c = string.match(redis.call('GETRANGE', KEYS[1], 0, 40), '^cm1b|(%d+)|')
-if c and tonumber(c) > tonumber(ARGV[1]) then return 0 end
+    lua: `${LIB}
+if not entryAllows(tonumber(ARGV[1]), tonumber(ARGV[4])) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`,
   },
   /**
-   * Sets every mark in KEYS (one slot) to this server's present time in µs, never lowering
-   * one, and keeps each at least ARGV[1] ms so it outlives the entries it voids.
+   * Standalone Redis: replaces entry KEYS[1] by a tombstone for ARGV[1] ms, stamped now
+   * (KEYS[2] clock, KEYS[3] last delete), whatever it held. Returns the stamp.
+   */
+  cacheMemoizeDelete: {
+    numberOfKeys: 3,
+    lua: `${LIB}
+local s = fmt(issue(KEYS[2]))
+redis.call('SET', KEYS[3], s)
+redis.call('SET', KEYS[1], 'cm1b|' .. s .. '|\\n', 'PX', ARGV[1])
+return s`,
+  },
+  /** Cluster, on the marks' node: the stamp of a delete (KEYS[1] clock, KEYS[2] last delete). */
+  cacheMemoizeIssueDelete: {
+    numberOfKeys: 2,
+    lua: `${LIB}
+local s = fmt(issue(KEYS[1]))
+redis.call('SET', KEYS[2], s)
+return s`,
+  },
+  /** A stamp issued now (KEYS[1] clock): the start of a refresh. */
+  cacheMemoizeIssue: {
+    numberOfKeys: 1,
+    lua: `${LIB}
+return fmt(issue(KEYS[1]))`,
+  },
+  /**
+   * Sets every existing mark in KEYS[2..] (one slot) to a stamp issued now (KEYS[1] clock),
+   * keeping its expiry (that of the longest-lived entry it may void). A missing mark is not
+   * created: no stored entry can depend on it, and a computation running now sees the clock
+   * move when it stores (see marksAllow). Repairs an unreadable mark. Returns the stamp.
    */
   cacheMemoizeMark: {
-    lua: `
-local t = redis.call('TIME')
-local now = t[1] .. string.format('%06d', tonumber(t[2]))
-for _, key in ipairs(KEYS) do
-  local cur = redis.call('GET', key)
-  local value = now
-  if cur and tonumber(cur) > tonumber(now) then value = cur end
-  local life = tonumber(ARGV[1])
-  local left = redis.call('PTTL', key)
-  if left > life then life = left end
-  redis.call('SET', key, value, 'PX', life)
+    lua: `${LIB}
+local s = fmt(issue(KEYS[1]))
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('SET', KEYS[i], s, 'KEEPTTL') end
 end
-return now`,
+return s`,
   },
   /** Extends the lock KEYS[1] by ARGV[2] ms if ARGV[1], its holder's token, still holds it. */
   cacheMemoizeLockExtend: {
@@ -76,18 +191,34 @@ return 0`,
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,
   },
-  /** TIME of the node that holds KEYS[1], so a Cluster always reads the marks' clock. */
+  /**
+   * TIME of the node that holds KEYS[1] (the alias's clock), so a Cluster always reads the
+   * marks' clock. A missing clock (a new alias, or evicted) is set a second below now: a
+   * computation stamped before that counts as overtaken by something issued (see
+   * marksAllow), while the first computations of a new alias, whose stamps this process
+   * estimates from this very reply, are not refused for it.
+   */
   cacheMemoizeTime: {
     numberOfKeys: 1,
-    lua: `return redis.call('TIME')`,
+    lua: `${LIB}
+local t = redis.call('TIME')
+if not num(KEYS[1]) then redis.call('SET', KEYS[1], fmt(tonumber(t[1]) * 1000000 + tonumber(t[2]) - 1000000)) end
+return t`,
   },
 };
+
+type Arg = string | number | Buffer;
 
 /** The client with the scripts above defined on it. */
 export interface ScriptedRedis {
   cacheMemoizeReadBuffer(numberOfKeys: number, ...keysThenArgs: string[]): Promise<Buffer | null>;
-  cacheMemoizeWrite(key: string, created: string, entry: Buffer, ttlMs: number): Promise<number>;
-  cacheMemoizeMark(numberOfKeys: number, ...keysThenLife: Array<string | number>): Promise<string>;
+  cacheMemoizeStore(numberOfKeys: number, ...keysThenArgs: Arg[]): Promise<number>;
+  cacheMemoizeAllow(numberOfKeys: number, ...keysThenArgs: Arg[]): Promise<string>;
+  cacheMemoizeWrite(key: string, created: string, entry: Buffer, ttlMs: number, deleted: string): Promise<number>;
+  cacheMemoizeDelete(key: string, clock: string, deleted: string, ttlMs: number): Promise<string>;
+  cacheMemoizeIssueDelete(clock: string, deleted: string): Promise<string>;
+  cacheMemoizeIssue(clock: string): Promise<string>;
+  cacheMemoizeMark(numberOfKeys: number, ...keys: string[]): Promise<string>;
   cacheMemoizeTime(clockKey: string): Promise<[string, string]>;
   cacheMemoizeLockExtend(lockKey: string, token: string, ttlMs: number): Promise<number>;
   cacheMemoizeLockRelease(lockKey: string, token: string): Promise<number>;

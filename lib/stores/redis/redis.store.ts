@@ -1,8 +1,9 @@
-import { MIN_MARK_LIFE_MS, TOMBSTONE_LIFE_MS } from '../../cache-memoize.constants.js';
+import { TOMBSTONE_LIFE_MS } from '../../cache-memoize.constants.js';
 import { Messages } from '../../cache-memoize.messages.js';
 import type { RateLimitedLogger } from '../../utils/rate-limited-logger.js';
 import { withTimeout } from '../../utils/with-timeout.js';
-import { type EntryScope, type MemoStore, type StoredEntry, tagMark } from '../memo-store.interface.js';
+import { tagMark, voids as markVoids } from '../marks.js';
+import type { EntryScope, MemoStore, StoredEntry } from '../memo-store.interface.js';
 import type { DistributedLocks } from '../distributed-locks.interface.js';
 import { assertConnected, type RedisConnection } from './redis-client.factory.js';
 import { RedisClock } from './redis-clock.js';
@@ -13,7 +14,10 @@ import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
  * A Redis (or Cluster) alias as the memoizer reads it, straight through ioredis (see
  * redis-entry.ts for the layout). Marks live together under one hash tag
  * (`{namespace:__marks}`), so on a Cluster they share a slot and are read with one MGET,
- * and they are stamped with that node's clock. On a single Redis a hit is one command: an
+ * and every exact stamp (marks, tombstones, a refresh's start) is issued by Lua on that
+ * node (see redis-scripts.ts); a miss's stamp is this process's lower bound of that clock,
+ * which can only make a result look older than it is. Marks expire with the last entry
+ * they could void: each write keeps the marks it depends on at least as long as itself. On a single Redis a hit is one command: an
  * MGET of the entry and its marks, or for tagged entries one script that also reads the
  * tags' marks. On a Cluster the entry and its marks are read in parallel and a tagged
  * entry's tag marks after, with no cross-slot command.
@@ -23,10 +27,12 @@ export class RedisMemoStore implements MemoStore {
   private readonly clock: RedisClock;
   private readonly markBase: string;
   private readonly tagBase: string;
+  /** The alias's Lua clock and the stamp of its last delete, beside the marks. */
+  private readonly clockKey: string;
+  private readonly deletedKey: string;
   private readonly scopeKeys = new WeakMap<EntryScope, string[]>();
   /** Scopes whose entries carry tags: on a single Redis they are read with one script. */
   private readonly tagged = new WeakSet<EntryScope>();
-  private longestLife = 0;
   private readonly startClock = () => this.clock.start();
   private readonly onError = (error: unknown) =>
     this.log.error(`redis:${this.alias}`, Messages.redisConnectionError(this.alias), error);
@@ -44,8 +50,10 @@ export class RedisMemoStore implements MemoStore {
     // One hash slot for every mark of the namespace; the alias keeps two aliases' marks apart.
     this.markBase = `{${namespace ? `${namespace}:` : ''}__marks}:${alias}:`;
     this.tagBase = this.markBase + tagMark('');
+    this.clockKey = `${this.markBase}clock`;
+    this.deletedKey = `${this.markBase}deleted`;
     this.scripts = defineScripts(client);
-    this.clock = new RedisClock(() => this.scripts.cacheMemoizeTime(`${this.markBase}clock`));
+    this.clock = new RedisClock(() => this.scripts.cacheMemoizeTime(this.clockKey));
     client.on('ready', this.startClock);
     client.on('error', this.onError);
     if (client.status === 'ready') this.clock.start();
@@ -56,38 +64,46 @@ export class RedisMemoStore implements MemoStore {
     return withTimeout(this.read(key, scope), this.timeoutMs);
   }
 
-  stamp(): number | Promise<number> {
+  stamp(exact = false): number | Promise<number> {
+    if (exact) return this.call((scripts) => scripts.cacheMemoizeIssue(this.clockKey)).then(Number);
     if (this.clock.synced) return this.clock.now();
     this.assertConnected();
     return withTimeout(this.clock.sample(), this.timeoutMs).then(() => this.clock.now());
   }
 
-  async set(key: string, entry: StoredEntry): Promise<void> {
+  /** Through one script with the marks on a single Redis; on a Cluster, the marks' half first. */
+  async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<boolean> {
     const life = Math.ceil(entry.staleUntil - Date.now());
-    if (life <= 0) return;
+    if (life <= 0) return true;
     const encoded = redisEntry.encode(entry);
-    if (life > this.longestLife) this.longestLife = life;
-    this.assertConnected();
-    await withTimeout(this.scripts.cacheMemoizeWrite(key, String(entry.created), encoded, life), this.timeoutMs);
+    const created = String(entry.created);
+    const marks = this.keysOf(scope);
+    const keys = entry.tags?.length ? [...marks, ...entry.tags.map((tag) => this.tagBase + tag)] : marks;
+    if (!this.connection.client.isCluster) {
+      const head = [key, this.clockKey, this.deletedKey, ...keys];
+      return (await this.call((r) => r.cacheMemoizeStore(head.length, ...head, created, encoded, life))) === 1;
+    }
+    const allow = [this.clockKey, this.deletedKey, ...keys];
+    const deleted = await this.call((r) => r.cacheMemoizeAllow(allow.length, ...allow, created, life));
+    if (deleted === '') return false;
+    return (await this.call((r) => r.cacheMemoizeWrite(key, created, encoded, life, deleted))) === 1;
   }
 
-  /** A tombstone for a while, stamped now: a computation that started before cannot store its result. */
+  /** A tombstone for a while, stamped by the marks' clock: a computation that started before cannot store its result. */
   async delete(key: string): Promise<void> {
-    const created = await this.stamp();
-    this.assertConnected();
-    const tombstone = redisEntry.tombstone(created);
-    await withTimeout(
-      this.scripts.cacheMemoizeWrite(key, String(created), tombstone, TOMBSTONE_LIFE_MS),
-      this.timeoutMs,
-    );
+    if (!this.connection.client.isCluster) {
+      await this.call((r) => r.cacheMemoizeDelete(key, this.clockKey, this.deletedKey, TOMBSTONE_LIFE_MS));
+      return;
+    }
+    const stamp = await this.call((r) => r.cacheMemoizeIssueDelete(this.clockKey, this.deletedKey));
+    const tombstone = redisEntry.tombstone(stamp);
+    await this.call(() => this.connection.client.set(key, tombstone, 'PX', TOMBSTONE_LIFE_MS));
   }
 
   /** One script on the marks' node, so every process sees the marks before this resolves. */
   async invalidate(marks: readonly string[]): Promise<void> {
-    this.assertConnected();
-    const life = Math.max(MIN_MARK_LIFE_MS, this.longestLife);
-    const keys = marks.map((mark) => this.markBase + mark);
-    await withTimeout(this.scripts.cacheMemoizeMark(keys.length, ...keys, life), this.timeoutMs);
+    const keys = [this.clockKey, ...marks.map((mark) => this.markBase + mark)];
+    await this.call((r) => r.cacheMemoizeMark(keys.length, ...keys));
   }
 
   /** Closes the client if the alias opened it; a client handed in is left to its owner. */
@@ -158,9 +174,20 @@ export class RedisMemoStore implements MemoStore {
   private assertConnected(): void {
     assertConnected(this.connection.client);
   }
+
+  /** A command that fails at once while the connection is down, and within storeTimeout otherwise. */
+  private async call<T>(command: (scripts: ScriptedRedis) => Promise<T>): Promise<T> {
+    this.assertConnected();
+    return withTimeout(command(this.scripts), this.timeoutMs);
+  }
 }
 
+/** A missing or unreadable mark voids too: it may have been evicted (see redis-scripts.ts). */
 function voids(stamps: Array<string | Buffer | null>, created: number): boolean {
-  for (const stamp of stamps) if (stamp !== null && Number(String(stamp)) >= created) return true;
+  for (const stamp of stamps) {
+    if (stamp === null) return true;
+    const mark = Number(String(stamp));
+    if (Number.isNaN(mark) || markVoids(mark, created)) return true;
+  }
   return false;
 }

@@ -5,6 +5,7 @@ import {
   CacheInvalidate,
   CacheMemoize,
   type CacheMemoizeEvent,
+  CacheStoreError,
   type CacheMemoizeModuleOptions,
   InvalidationService,
 } from '../../../lib/index.js';
@@ -305,13 +306,15 @@ describe('@CacheInvalidate on a Redis alias', () => {
     }
   });
 
-  it("'throw': the call rejects, though the method ran", async () => {
+  it("'throw': the call rejects with CacheStoreError, though the method ran", async () => {
     const app = await start({ onStoreError: 'throw' });
     try {
       const posts = app.get(PostsService);
       await posts.list();
       await server.kill('SIGKILL');
-      await expect(posts.rename(1, 'offline')).rejects.toThrow();
+      const error = await posts.rename(1, 'offline').catch((failure: unknown) => failure);
+      expect(error).toBeInstanceOf(CacheStoreError);
+      expect((error as CacheStoreError).code).toBe('E_CACHE_STORE');
       expect(posts.table.posts.get(1)!.title).toBe('offline');
     } finally {
       await server.restart();

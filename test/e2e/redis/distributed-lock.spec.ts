@@ -1,20 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
-import { type INestApplication, Logger } from '@nestjs/common';
+import { Injectable, type INestApplication, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
   CacheConfigError,
+  CacheMemoize,
   type CacheMemoizeEvent,
   type DistributedLockOptions,
   InvalidationService,
 } from '../../../lib/index.js';
 import { RedisLocks } from '../../../lib/stores/redis/redis-lock.js';
 import { createApp } from '../../fixtures/create-app.js';
-import { EXECUTION_COUNTER, LockedBackend } from '../../fixtures/locked-backend.js';
+import { type Computed, EXECUTION_COUNTER, LockedBackend } from '../../fixtures/locked-backend.js';
 import { dropNamespace, provideRedis, requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
 import { RedisServer, waitFor } from '../../support/redis-server.js';
 
 const redis = await provideRedis();
+
+/** The same method and key as LockedBackend.slow, in a process that runs it without the lock. */
+@Injectable()
+class Unlocked {
+  @CacheMemoize({ ttl: '1m', prefix: 'LockedBackend.slow', key: (id: number) => id })
+  async slow(id: number, ms: number): Promise<Computed> {
+    return { id, origin: 'unlocked', execution: ms };
+  }
+}
 afterAll(() => redis?.release());
 
 /**
@@ -150,6 +160,26 @@ afterAll(() => redis?.release());
       await Promise.all(apps.splice(0).map((app) => app.close()));
       await server.stop();
     }
+  });
+
+  it('stops waiting once the entry is stored, though the lock is held by a SET whose sender gave up on it', async () => {
+    const a = await start('a', { ttl: '6s' });
+    const key = apps[0].get(InvalidationService).keyFor(LockedBackend, 'slow', 5, 0);
+    // A SET NX that timed out in its sender but reached Redis: nobody extends or releases it.
+    const lockKey = new RedisLocks(client, namespace, 6_000, 1_000, 1_000).keyOf(key);
+    await client.set(lockKey, 'token-of-a-process-that-gave-up', 'PX', 6_000);
+    const waiting = a.slow(5, 0);
+    await sleep(100);
+    // That process ran the method without the lock, and stored its result.
+    const other = await createApp(
+      { providers: [Unlocked] },
+      { namespace, caches: { default: { store: 'redis', url: redis!.url } } },
+    );
+    apps.push(other);
+    await other.get(Unlocked).slow(5, 0);
+    expect(await waiting).toMatchObject({ origin: 'unlocked' });
+    expect(await client.pttl(lockKey)).toBeGreaterThan(0);
+    expect(await a.executions('slow', 5)).toBe(0);
   });
 
   it('is released only by its holder', async () => {
