@@ -47,8 +47,15 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   /** Wires every provider and controller whose instance exists; done once all are. */
   wireNow(): void {
     let complete = true;
-    for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
-    for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+    try {
+      for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
+      for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+    } catch (error) {
+      // A configuration error is raised once (to bootstrap, or to the first call of a compiled
+      // module), never again to calls of other applications in the process.
+      pendingWiring.delete(this);
+      throw error;
+    }
     if (complete) pendingWiring.delete(this);
   }
 

@@ -64,6 +64,41 @@ describe('after compile() alone, as most Nest specs are written', () => {
   });
 });
 
+describe('an application whose bootstrap failed', () => {
+  @Injectable()
+  class Misconfigured {
+    @CacheMemoize({ ttl: 'soon' })
+    async load(): Promise<number> {
+      return 1;
+    }
+  }
+
+  @Injectable()
+  class AlsoMisconfigured {
+    @CacheMemoize({ ttl: 'later' })
+    async load(): Promise<number> {
+      return 1;
+    }
+  }
+
+  it('raises its error once, and never into calls of other applications', async () => {
+    const broken = await Test.createTestingModule({
+      imports: [CacheMemoizeModule.forRoot()],
+      providers: [Misconfigured, AlsoMisconfigured],
+    }).compile();
+    await expect(broken.createNestApplication({ logger: false }).init()).rejects.toThrow(/Misconfigured\.load/);
+
+    const healthy = await compileOnly();
+    try {
+      const books = healthy.get(Books);
+      expect([await books.list(), await books.list()]).toEqual([1, 1]);
+      expect(await new Books().list()).toBe(1);
+    } finally {
+      await healthy.close();
+    }
+  });
+});
+
 describe('fake timers and ttl', () => {
   afterEach(() => jest.useRealTimers());
 
