@@ -104,7 +104,40 @@ class RequestScopedWriter {
   }
 }
 
-const providers = [Table, PostsService, RequestScopedWriter];
+@Injectable({ scope: Scope.TRANSIENT })
+class TransientWriter {
+  constructor(private readonly table: Table) {}
+
+  @CacheInvalidate({ tags: ['posts'] })
+  async add(post: Post): Promise<void> {
+    this.table.posts.set(post.id, post);
+  }
+}
+
+@Injectable()
+class UsesTransientWriter {
+  constructor(readonly writer: TransientWriter) {}
+}
+
+/** Both decorators on one method, in each order. */
+@Injectable()
+class Both {
+  runs = 0;
+
+  @CacheMemoize({ ttl: '1h' })
+  @CacheInvalidate({ tags: ['posts'] })
+  async memoizedFirst(): Promise<number> {
+    return ++this.runs;
+  }
+
+  @CacheInvalidate({ tags: ['posts'] })
+  @CacheMemoize({ ttl: '1h' })
+  async invalidatingFirst(): Promise<number> {
+    return ++this.runs;
+  }
+}
+
+const providers = [Table, PostsService, RequestScopedWriter, TransientWriter, UsesTransientWriter, Both];
 
 describe('@CacheInvalidate on provider methods (memory alias)', () => {
   let app: INestApplication;
@@ -198,6 +231,30 @@ describe('@CacheInvalidate on provider methods (memory alias)', () => {
     const writer = await app.resolve(RequestScopedWriter);
     await writer.add({ id: 5, title: 'five', authorId: 1 });
     expect(await posts.list()).toEqual(['one', 'two', 'five']);
+  });
+
+  it('works on transient providers', async () => {
+    expect(await posts.list()).toEqual(['one', 'two']);
+    await app.get(UsesTransientWriter).writer.add({ id: 6, title: 'six', authorId: 1 });
+    expect(await posts.list()).toEqual(['one', 'two', 'six']);
+  });
+
+  it('composes with @CacheMemoize as decorators do: the one written above wraps the one below', async () => {
+    const both = app.get(Both);
+    const readsAfter = async (call: () => Promise<number>) => {
+      await posts.list();
+      const reads = table.reads;
+      await call();
+      await posts.list();
+      return table.reads - reads;
+    };
+    // @CacheMemoize above: only a run of the method invalidates; a hit does not.
+    expect(await readsAfter(() => both.memoizedFirst())).toBe(1);
+    expect(await readsAfter(() => both.memoizedFirst())).toBe(0);
+    // @CacheInvalidate above: every call invalidates, hits included.
+    expect(await readsAfter(() => both.invalidatingFirst())).toBe(1);
+    expect(await readsAfter(() => both.invalidatingFirst())).toBe(1);
+    expect(both.runs).toBe(2);
   });
 
   it('runs the plain method on an instance Nest did not create', async () => {
