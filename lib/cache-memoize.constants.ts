@@ -25,3 +25,10 @@ export const DEFAULT_LOCK_TTL_MS = 10_000;
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
 /** How concurrent calls of one key share an execution (`lock`). */
 export const DEFAULT_LOCK = 'process' as const;
+/**
+ * The longest an entry may be kept (`ttl`, plus `staleIfError`): a year. Longer ones would
+ * not be kept at all (Redis refuses an expiry past its 64-bit clock, 1e20 ms and the like) or
+ * lose precision as timestamps, and the invalidation marks that may void them would have to
+ * live as long.
+ */
+export const MAX_TTL_MS = 365 * 86_400_000;

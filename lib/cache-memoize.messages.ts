@@ -1,7 +1,41 @@
+/** A value as the user wrote it: `NaN` stays `NaN` (JSON would print `null`), strings are quoted. */
+function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol') return String(value);
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The known name closest to a misspelt one (at most two edits away), for "did you mean". */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 /** Every message the library shows a user, in one place. */
 export const Messages = {
   invalidDuration: (value: unknown, where: string) =>
-    `Invalid duration ${JSON.stringify(value) ?? String(value)} for ${where}: use a positive number of milliseconds ` +
+    `Invalid duration ${shown(value)} for ${where}: use a positive number of milliseconds ` +
     `or a string like '250ms', '30s', '5m', '2h' or '1d'.`,
   unknownAlias: (alias: string, where: string, known: string[]) =>
     `Unknown cache alias '${alias}' used by ${where}. Known aliases: ${known.map((a) => `'${a}'`).join(', ')}. ` +
@@ -13,7 +47,24 @@ export const Messages = {
   noCaches: () =>
     `CacheMemoizeModule.forRoot({ caches }) declares no cache: leave 'caches' out for a memory cache, or declare one.`,
   appliedTwice: (owner: string) => `@CacheMemoize is applied twice to ${owner}: keep one.`,
-  notAMethod: (owner: string) => `@CacheMemoize on ${owner}: it decorates methods only, not accessors or fields.`,
+  notAMethod: (owner: string, what: string) =>
+    `@CacheMemoize on ${owner}, which is ${what}: it decorates methods only. Memoize a method, and call it from the getter.`,
+  notAMethodButField: (owner: string) =>
+    `@CacheMemoize on ${owner}, a field (an arrow function?): it decorates methods only. ` +
+    `Write it as a method, async ${owner.split('.').pop()}(...) { ... }, so Nest and the cache can see it.`,
+  staticMethod: (owner: string) =>
+    `@CacheMemoize on the static method ${owner}: only methods of provider instances are memoized, ` +
+    `wired through Nest's DI. Move it to an instance method of a provider.`,
+  notPromiseOrObservable: (owner: string, result: string) =>
+    `${owner} is memoized but returned ${result}, not a Promise or an Observable: its result could only be cached by ` +
+    `changing what callers receive. Make it async (or return an Observable), or remove @CacheMemoize.`,
+  featureWithoutRoot: (modules: string[]) =>
+    `CacheMemoizeModule.forFeature() is imported by ${modules.join(', ')}, but the application has no CacheMemoizeModule.forRoot(): ` +
+    `nothing would be memoized. Import CacheMemoizeModule.forRoot() once, e.g. in AppModule.`,
+  twoRoots: (modules: string[]) =>
+    `CacheMemoizeModule.forRoot() is imported more than once in this application (by ${modules.join(', ')}): ` +
+    `each would keep its own caches, and InvalidationService would only reach one of them. ` +
+    `Import forRoot() once (e.g. in AppModule; it is global), and forFeature() where a module needs its own defaults.`,
   distributedNeedsRedis: (owner: string, alias: string) =>
     `${owner} asks for lock: 'distributed', but cache '${alias}' is not a Redis alias. Use a { store: 'redis' } alias or lock: 'process'.`,
   refreshAfterNotShorter: (owner: string) =>
@@ -27,8 +78,11 @@ export const Messages = {
   guardModeOnHandler: (owner: string) =>
     `${owner} is a controller handler with storeResult: false, which would answer later requests with an empty body: remove storeResult.`,
   invalidVary: (owner: string, name: unknown) =>
-    `${owner} has vary entry ${JSON.stringify(name) ?? String(name)}: give request header names, e.g. vary: ['accept-language'].`,
-  invalidPrefix: (owner: string) => `${owner} has an empty prefix: leave it out for '${owner}', or give a name.`,
+    `${owner} has vary entry ${shown(name)}: give request header names, e.g. vary: ['accept-language'].`,
+  invalidPrefix: (owner: string, prefix: unknown) =>
+    prefix === ''
+      ? `${owner} has an empty prefix: leave it out for '${owner}', or give a name.`
+      : `${owner} has prefix ${shown(prefix)}, which is not a string: give a name like '${owner}', or leave it out.`,
   notMemoized: (owner: string, known: string[]) =>
     `${owner} is not a memoized method of a provider in this application` +
     (known.length ? ` (memoized here: ${known.join(', ')})` : '') +
@@ -39,13 +93,14 @@ export const Messages = {
   unencodableArgument: (owner: string, what: string, where: string) =>
     `Cannot build a cache key for ${owner}: ${where} is ${what}. Give @CacheMemoize a key option, ` +
     `e.g. key: (user) => user.id, that returns only data.`,
-  invalidComputedTtl: (owner: string) =>
-    `the ttl function of ${owner} returned an invalid duration; the result was returned but not cached`,
+  invalidComputedTtl: (owner: string, value: unknown) =>
+    `The ttl function of ${owner} returned ${shown(value)}, which is not a duration: the result was returned but not cached. ` +
+    `Return a positive number of milliseconds or a string like '5m'.`,
   notEncodable: (owner: string, alias: string) =>
     `${owner} returned a value cache '${alias}' cannot store (a function, a symbol or a Promise inside it): ` +
     `the result was returned but not cached. Return plain data, or skip such results with unless.`,
   invalidRedisUrl: (alias: string, url: unknown) =>
-    `Cache alias '${alias}' has url ${JSON.stringify(url)}: give a Redis URL like 'redis://127.0.0.1:6379' or 'rediss://user:pass@host:6380/0'.`,
+    `Cache alias '${alias}' has url ${shown(url)}: give a Redis URL like 'redis://127.0.0.1:6379' or 'rediss://user:pass@host:6380/0'.`,
   invalidRedisOption: (alias: string) =>
     `Cache alias '${alias}' has a redis option that is neither ioredis options nor a Redis or Cluster client: pass one of those, or leave it out.`,
   redisUrlAndClient: (alias: string) =>
@@ -77,14 +132,28 @@ export const Messages = {
   hardTimeout: (owner: string, ms: number, key: string) =>
     `${owner} did not finish within its hardTimeout of ${ms}ms (key ${key}). Raise hardTimeout, or add staleIfError to serve the last value meanwhile.`,
   timerTooLong: (value: unknown, where: string) =>
-    `${where} is ${JSON.stringify(value)}, longer than Node's timers can wait (about 24.8 days): give a shorter duration.`,
+    `${where} is ${shown(value)}, longer than Node's timers can wait (about 24.8 days): give a shorter duration.`,
+  ttlTooLong: (value: unknown, where: string) =>
+    `${where} is ${shown(value)}, longer than the year an entry can be kept (a store would refuse or mistime it): ` +
+    `give at most '365d', and invalidate entries when their data changes.`,
+  optionsNotAnObject: (value: unknown) =>
+    `CacheMemoizeModule.forRoot() options are ${shown(value)}: give an object (a forRootAsync factory must return one), or {} for the defaults.`,
+  unknownOption: (where: string, name: string, known: readonly string[]) => {
+    const guess = closest(name, known);
+    return (
+      `${where} has an option '${name}' that CacheMemoizeModule does not know` +
+      (guess ? `: did you mean '${guess}'?` : '.') +
+      ` Known options: ${known.join(', ')}.`
+    );
+  },
   notAFunction: (owner: string, option: string) => `${owner} gives ${option} that is not a function: pass a function.`,
   invalidTags: (owner: string) =>
     `${owner} gives tags that are neither a list of non-empty strings nor a function of the call: e.g. tags: ['books'].`,
   invalidLock: (owner: string, lock: unknown) =>
-    `${owner} gives lock ${JSON.stringify(lock)}: use 'process' (the default), 'distributed' or false.`,
-  invalidComputedTags: (owner: string) =>
-    `the tags function of ${owner} returned something other than a list of non-empty strings; the result was returned but not cached`,
+    `${owner} gives lock ${shown(lock)}: use 'process' (the default), 'distributed' or false.`,
+  invalidComputedTags: (owner: string, value: unknown) =>
+    `The tags function of ${owner} returned ${shown(value)}, not a list of non-empty strings: the result was returned but not cached. ` +
+    `Return e.g. ['books', 'book:' + id].`,
   sameClassName: (owner: string) =>
     `Two different classes both make the default prefix of ${owner}, so they would share entries. ` +
     `Rename one, or give its methods a prefix of their own with @CacheMemoizeConfig({ prefix }) or @CacheMemoize({ prefix }).`,
@@ -92,7 +161,7 @@ export const Messages = {
     `${owner} is provided by two modules with different CacheMemoizeModule.forFeature() defaults, but a class has one memoizer per method. ` +
     `Give the class its defaults with @CacheMemoizeConfig, or provide it from one module.`,
   invalidStoreErrorMode: (value: unknown) =>
-    `forRoot({ onStoreError }) is ${JSON.stringify(value)}: use 'bypass' (the default) or 'throw'.`,
+    `forRoot({ onStoreError }) is ${shown(value)}: use 'bypass' (the default) or 'throw'.`,
   onEventNotAFunction: () => `forRoot({ onEvent }) must be a function receiving each CacheMemoizeEvent.`,
   invalidateNotAMethod: (owner: string) =>
     `@CacheInvalidate on ${owner}: it decorates methods only, not accessors or fields.`,
@@ -103,9 +172,6 @@ export const Messages = {
     `@CacheInvalidate is applied twice to ${owner}: give one a list, @CacheInvalidate([{ tags: [...] }, { prefixes: [...] }]).`,
   invalidInvalidateOptions: (owner: string) =>
     `@CacheInvalidate on ${owner} needs { tags?, prefixes?, cache? } or a non-empty list of them.`,
-  unknownInvalidateOption: (owner: string, names: string[], known: readonly string[]) =>
-    `@CacheInvalidate on ${owner} gives ${names.map((n) => `'${n}'`).join(', ')}, which it does not know: ` +
-    `use ${known.map((n) => `'${n}'`).join(', ')}.`,
   invalidInvalidateTargets: (owner: string, option: string) =>
     `@CacheInvalidate on ${owner} gives ${option} that are neither a list of non-empty strings nor a function of ` +
     `{ args, result } returning one: e.g. ${option}: ['posts'] or ${option}: ({ args: [id] }) => [\`post:\${id}\`].`,

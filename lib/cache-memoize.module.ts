@@ -1,5 +1,5 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from './cache-memoize.constants.js';
 import {
   ASYNC_OPTIONS_TYPE,
@@ -12,6 +12,8 @@ import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
 import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
 import { InvalidatingMethodFactory } from './explorer/invalidating-method.factory.js';
 import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
+import { assertRootPresent } from './explorer/module-checks.js';
+import { assertKnownOptions, DEFAULTS_OPTION_NAMES } from './interfaces/option-names.js';
 import { MemoizedMethodRegistry } from './memoizer/memoized-method.registry.js';
 import { CachedHandlerRegistry } from './interceptors/cached-handler.registry.js';
 import type { MemoizeDefaults } from './interfaces/memoize-options.interface.js';
@@ -21,7 +23,14 @@ import { CacheMemoizeStats } from './observability/cache-memoize.stats.js';
 
 /** Holds the defaults of one `forFeature()` call, for the explorer to find among a module's imports. */
 @Module({})
-export class CacheMemoizeFeatureModule {}
+class CacheMemoizeFeatureModule implements OnModuleInit {
+  constructor(private readonly modules: ModulesContainer) {}
+
+  /** Without forRoot nothing reads these defaults, and no method would be memoized: say so. */
+  onModuleInit(): void {
+    assertRootPresent(this.modules, CacheMemoizeFeatureModule);
+  }
+}
 
 @Module({
   imports: [DiscoveryModule],
@@ -45,8 +54,7 @@ export class CacheMemoizeFeatureModule {}
     CacheRegistry,
     InvalidationService,
     CacheMemoizeStats,
-    MemoizedMethodFactory,
-    CacheMemoizeMetadataAccessor,
+    // The interceptor is provided by the user's modules and needs the handlers wired here.
     CachedHandlerRegistry,
   ],
 })
@@ -66,6 +74,7 @@ export class CacheMemoizeModule extends ConfigurableModuleClass {
 
   /** Defaults for the `@CacheMemoize` methods of the providers of the importing module. */
   static forFeature(defaults: MemoizeDefaults): DynamicModule {
+    assertKnownOptions(defaults, DEFAULTS_OPTION_NAMES, 'CacheMemoizeModule.forFeature()');
     return {
       module: CacheMemoizeFeatureModule,
       providers: [{ provide: CACHE_MEMOIZE_FEATURE_DEFAULTS, useValue: defaults }],

@@ -3,7 +3,8 @@ import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
 import type { CacheDefinition, CacheMemoizeModuleOptions } from './interfaces/module-options.interface.js';
-import { parseDuration, parseTimerDuration } from './utils/duration.js';
+import { assertKnownOptions, ROOT_OPTION_NAMES } from './interfaces/option-names.js';
+import { parseTimerDuration, parseTtl } from './utils/duration.js';
 
 /**
  * The root options with every default applied and every duration parsed: the one place
@@ -20,6 +21,9 @@ export class CacheMemoizeSettings {
   readonly enabled: boolean;
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
+    if (typeof options !== 'object' || options === null)
+      throw new CacheConfigError(Messages.optionsNotAnObject(options));
+    assertKnownOptions(options, ROOT_OPTION_NAMES, 'CacheMemoizeModule.forRoot()');
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
     this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;
@@ -29,7 +33,7 @@ export class CacheMemoizeSettings {
       );
     }
     this.namespace = options.namespace || undefined;
-    this.ttlMs = parseDuration(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })');
+    this.ttlMs = parseTtl(options.ttl ?? DEFAULT_TTL, 'forRoot({ ttl })')!;
     this.storeTimeoutMs = parseTimerDuration(
       options.storeTimeout ?? DEFAULT_STORE_TIMEOUT,
       'forRoot({ storeTimeout })',

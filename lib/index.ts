@@ -22,7 +22,6 @@ export type {
   MemoizeDefaults,
   MemoizeOptions,
   MemoizeResultContext,
-  Resolvable,
 } from './interfaces/memoize-options.interface.js';
 export type {
   InvalidateContext,

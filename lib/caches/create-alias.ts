@@ -5,7 +5,13 @@ import { Messages } from '../cache-memoize.messages.js';
 import type { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
 import type { CacheDefinition, MemoryCacheDefinition } from '../interfaces/module-options.interface.js';
-import { parseOptionalDuration } from '../utils/duration.js';
+import {
+  assertKnownOptions,
+  EXISTING_CACHE_OPTION_NAMES,
+  MEMORY_CACHE_OPTION_NAMES,
+  REDIS_CACHE_OPTION_NAMES,
+} from '../interfaces/option-names.js';
+import { parseTtl } from '../utils/duration.js';
 import type { CacheAlias } from './cache-alias.js';
 import { CacheManagerMemoStore } from '../stores/cache-manager.store.js';
 import { MemoryMemoStore } from '../stores/memory.store.js';
@@ -15,17 +21,21 @@ import { createRedisAlias } from './create-redis-alias.js';
 
 /** Builds the store of one alias from its definition, validating it. */
 export function createAlias(name: string, definition: CacheDefinition, settings: CacheMemoizeSettings): CacheAlias {
-  const ttlMs = parseOptionalDuration(definition?.ttl, `cache alias '${name}' (ttl)`);
+  const ttlMs = parseTtl(definition?.ttl, `cache alias '${name}' (ttl)`);
   if (!settings.enabled) return createDisabledAlias(name, definition, ttlMs);
+  const where = `Cache alias '${name}'`;
   if (definition && 'cache' in definition && definition.cache) {
+    assertKnownOptions(definition, EXISTING_CACHE_OPTION_NAMES, where);
     const markBase = `${settings.namespace ? `${settings.namespace}:` : ''}${name}:`;
     const store = new CacheManagerMemoStore(name, definition.cache, markBase, settings.storeTimeoutMs);
     return { name, kind: 'cache', cache: definition.cache, store, ttlMs, clone: false };
   }
   if (definition && 'store' in definition && definition.store === 'memory') {
+    assertKnownOptions(definition, MEMORY_CACHE_OPTION_NAMES, where);
     return createMemoryAlias(name, definition, ttlMs);
   }
   if (definition && 'store' in definition && definition.store === 'redis') {
+    assertKnownOptions(definition, REDIS_CACHE_OPTION_NAMES, where);
     return createRedisAlias(name, definition, settings, ttlMs);
   }
   throw new CacheConfigError(Messages.invalidCacheDefinition(name));

@@ -2,6 +2,7 @@ import type { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheConfigError } from '../errors.js';
 import type { RedisCacheDefinition } from '../interfaces/module-options.interface.js';
+import { assertKnownOptions, LOCK_OPTION_NAMES } from '../interfaces/option-names.js';
 import { parseOptionalDuration } from '../utils/duration.js';
 import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import type { CacheAlias } from './cache-alias.js';
@@ -24,6 +25,7 @@ export function createRedisAlias(
 ): CacheAlias {
   const lock = definition.lock ?? {};
   if (typeof lock !== 'object' || lock === null) throw new CacheConfigError(Messages.invalidLockOption(name));
+  assertKnownOptions(lock, LOCK_OPTION_NAMES, `Cache alias '${name}' (lock)`);
   const lockTtlMs = parseOptionalDuration(lock.ttl, `cache alias '${name}' (lock.ttl)`) ?? DEFAULT_LOCK_TTL_MS;
   const lockWaitMs = parseOptionalDuration(lock.wait, `cache alias '${name}' (lock.wait)`) ?? DEFAULT_LOCK_WAIT_MS;
   const connection = connectRedis(name, definition);

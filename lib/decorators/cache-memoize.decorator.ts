@@ -39,9 +39,20 @@ export function CacheMemoize<A extends unknown[] = any[], R = any>(
     propertyKey: string | symbol,
     descriptor: TypedPropertyDescriptor<T>,
   ): TypedPropertyDescriptor<T> => {
+    // Raised as the class is defined, before any app starts: nothing could ever wire these.
+    if (typeof target === 'function') {
+      throw new CacheConfigError(Messages.staticMethod(`${target.name}.${String(propertyKey)}`));
+    }
     const owner = `${target.constructor.name}.${String(propertyKey)}`;
-    const original = descriptor.value;
-    if (typeof original !== 'function') throw new CacheConfigError(Messages.notAMethod(owner));
+    // A field (`handler = async () => ...`) gets no descriptor; an accessor has no value.
+    const original: unknown = descriptor?.value;
+    if (typeof original !== 'function') {
+      throw new CacheConfigError(
+        descriptor === undefined
+          ? Messages.notAMethodButField(owner)
+          : Messages.notAMethod(owner, descriptor.get || descriptor.set ? 'an accessor' : 'a value'),
+      );
+    }
     if (Reflect.hasOwnMetadata(CACHE_MEMOIZE_METADATA, original))
       throw new CacheConfigError(Messages.appliedTwice(owner));
     const { trampoline, binding } = createTrampoline(original, String(propertyKey));

@@ -10,7 +10,7 @@ import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 
 /** A `@CacheMemoize` (or `@CacheInvalidate`) method of a class, as found on its prototype chain. */
-export interface MemoizedMethodSite<M = CacheMemoizeMetadata> {
+interface MemoizedMethodSite<M = CacheMemoizeMetadata> {
   methodName: string;
   /** The method the prototype holds: the decorator's trampoline. */
   method: Function;

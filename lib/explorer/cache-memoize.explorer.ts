@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { STATIC_CONTEXT } from '@nestjs/core/injector/constants.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
@@ -13,6 +13,7 @@ import type { MemoizedMethod } from '../memoizer/memoized-method.js';
 import { InvalidatingMethodFactory } from './invalidating-method.factory.js';
 import { MemoizedMethodFactory } from './memoized-method.factory.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
+import { assertOneRoot } from './module-checks.js';
 
 /**
  * Wires every `@CacheMemoize` method of every provider, and every `@CacheInvalidate`
@@ -36,6 +37,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     private readonly invalidatingFactory: InvalidatingMethodFactory,
     private readonly methods: MemoizedMethodRegistry,
     private readonly settings: CacheMemoizeSettings,
+    private readonly modules: ModulesContainer,
   ) {
     pendingWiring.add(this);
   }
@@ -48,6 +50,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   wireNow(): void {
     let complete = true;
     try {
+      assertOneRoot(this.modules);
       for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
       for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
     } catch (error) {

@@ -7,10 +7,8 @@ import { CacheConfigError } from '../errors.js';
 import { InvalidatingMethod, type InvalidationPlan } from '../invalidation/invalidating-method.js';
 import { InvalidationService } from '../invalidation/invalidation.service.js';
 import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
+import { assertKnownOptions, INVALIDATE_OPTION_NAMES } from '../interfaces/option-names.js';
 import { isTagList } from './option-shapes.js';
-
-/** The option names `@CacheInvalidate` knows: any other is a typo, refused at bootstrap. */
-export const INVALIDATE_OPTION_NAMES = ['tags', 'prefixes', 'cache'] as const;
 
 /**
  * Turns `@CacheInvalidate` metadata into an InvalidatingMethod, checking its options at
@@ -41,12 +39,7 @@ export class InvalidatingMethodFactory {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new CacheConfigError(Messages.invalidInvalidateOptions(owner));
     }
-    const unknown = Object.keys(options).filter(
-      (name) => !(INVALIDATE_OPTION_NAMES as readonly string[]).includes(name),
-    );
-    if (unknown.length > 0) {
-      throw new CacheConfigError(Messages.unknownInvalidateOption(owner, unknown, INVALIDATE_OPTION_NAMES));
-    }
+    assertKnownOptions(options, INVALIDATE_OPTION_NAMES, `@CacheInvalidate() on ${owner}`);
     const { tags, prefixes, cache } = options as InvalidationPlan;
     for (const [option, targets] of [
       ['tags', tags],

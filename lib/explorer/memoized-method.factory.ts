@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { DEFAULT_LOCK } from '../cache-memoize.constants.js';
+import { DEFAULT_LOCK, MAX_TTL_MS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
@@ -9,12 +9,13 @@ import type { MemoizeDefaults, MemoizeOptions } from '../interfaces/memoize-opti
 import { KeyBuilder } from '../keys/key-builder.js';
 import { CacheRegistry } from '../caches/cache.registry.js';
 import { scopeOf } from '../stores/marks.js';
-import { parseDuration, parseOptionalDuration, parseTimerDuration } from '../utils/duration.js';
+import { parseOptionalDuration, parseTimerDuration, parseTtl } from '../utils/duration.js';
 import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
 import { MemoizedMethod } from '../memoizer/memoized-method.js';
 import type { MethodConfig, ReturnMode } from '../memoizer/method-config.js';
 import { assertOptionShapes } from './option-shapes.js';
+import { assertKnownOptions, DEFAULTS_OPTION_NAMES, MEMOIZE_OPTION_NAMES } from '../interfaces/option-names.js';
 
 /** Where a method is declared, and whether it is a controller handler. */
 export interface MethodSite {
@@ -59,7 +60,16 @@ export class MemoizedMethodFactory {
     const pick = <K extends keyof MemoizeDefaults>(name: K): MemoizeDefaults[K] =>
       options[name] ?? classDefaults[name] ?? moduleDefaults[name];
     const at = (option: string) => `${owner} (${option})`;
+    assertKnownOptions(options, MEMOIZE_OPTION_NAMES, `@CacheMemoize() on ${owner}`);
+    assertKnownOptions(classDefaults, DEFAULTS_OPTION_NAMES, `@CacheMemoizeConfig() on ${className}`);
+    assertKnownOptions(
+      moduleDefaults,
+      DEFAULTS_OPTION_NAMES,
+      `CacheMemoizeModule.forFeature() of the module providing ${className}`,
+    );
     assertOptionShapes(options, owner);
+    assertOptionShapes(classDefaults, `@CacheMemoizeConfig() on ${className}`);
+    assertOptionShapes(moduleDefaults, `CacheMemoizeModule.forFeature() of the module providing ${className}`);
 
     const alias = this.registry.alias(pick('cache'), owner);
     const ttlOption = pick('ttl');
@@ -67,19 +77,22 @@ export class MemoizedMethodFactory {
       typeof ttlOption === 'function'
         ? ttlOption
         : ttlOption !== undefined
-          ? parseDuration(ttlOption, at('ttl'))
+          ? parseTtl(ttlOption, at('ttl'))!
           : (alias.ttlMs ?? this.settings.ttlMs);
     const refreshAfterMs = parseOptionalDuration(pick('refreshAfter'), at('refreshAfter'));
-    const staleIfErrorMs = parseOptionalDuration(pick('staleIfError'), at('staleIfError')) ?? 0;
+    const staleIfErrorMs = parseTtl(pick('staleIfError'), at('staleIfError')) ?? 0;
     const timeoutMs = parseTimerDuration(options.timeout, at('timeout'));
     const hardTimeoutMs = parseTimerDuration(options.hardTimeout, at('hardTimeout'));
     const lock = pick('lock') ?? DEFAULT_LOCK;
     const prefix = this.prefixOf(options, classDefaults, moduleDefaults, className, methodName);
 
-    if (prefix === '') throw new CacheConfigError(Messages.invalidPrefix(owner));
+    if (prefix === '') throw new CacheConfigError(Messages.invalidPrefix(owner, prefix));
     if (options.prefix === undefined) this.claimPrefix(prefix, type, owner);
     if (refreshAfterMs !== undefined && typeof ttl === 'number' && refreshAfterMs >= ttl) {
       throw new CacheConfigError(Messages.refreshAfterNotShorter(owner));
+    }
+    if (typeof ttl === 'number' && ttl + staleIfErrorMs > MAX_TTL_MS) {
+      throw new CacheConfigError(Messages.ttlTooLong(`${ttl}ms + ${staleIfErrorMs}ms`, at('ttl + staleIfError')));
     }
     if (timeoutMs !== undefined && staleIfErrorMs === 0) throw new CacheConfigError(Messages.timeoutNeedsStale(owner));
     if (timeoutMs !== undefined && hardTimeoutMs !== undefined && hardTimeoutMs <= timeoutMs) {
@@ -97,7 +110,7 @@ export class MemoizedMethodFactory {
       store: alias.store,
       keys: new KeyBuilder(this.settings.namespace, prefix, owner, options.key),
       scope: scopeOf(prefix),
-      returnMode: returnModeOf(type, methodName, original),
+      returnMode: returnModeOf(type, methodName, original, site.isHandler ? undefined : owner),
       ttl,
       tags: options.tags,
       skip: options.skip,
@@ -136,9 +149,28 @@ export class MemoizedMethodFactory {
   }
 }
 
-function returnModeOf(type: Function, methodName: string, original: Function): ReturnMode {
-  const declared = Reflect.getMetadata('design:returntype', type.prototype, methodName);
-  if (declared === Observable || declared?.prototype instanceof Observable) return 'observable';
-  if (declared === Promise || original.constructor.name === 'AsyncFunction') return 'promise';
-  return 'unknown';
+/**
+ * How the method hands out results, from its declared return type (emitDecoratorMetadata) or
+ * its being async. A declared type that is neither (`number`, `string`...) is refused now; an
+ * undeclared one is checked on the method's first run.
+ */
+function returnModeOf(
+  type: Function,
+  methodName: string,
+  original: Function,
+  /** Unset for controller handlers: the interceptor caches whatever they answer. */
+  owner: string | undefined,
+): ReturnMode {
+  const declared: unknown = Reflect.getMetadata('design:returntype', type.prototype, methodName);
+  if (declared === Observable || isSubclass(declared, Observable)) return 'observable';
+  const promised =
+    declared === Promise || isSubclass(declared, Promise) || original.constructor.name === 'AsyncFunction';
+  if (!promised && owner !== undefined && typeof declared === 'function' && declared !== Object) {
+    throw new CacheConfigError(Messages.notPromiseOrObservable(owner, `a ${declared.name} (its declared return type)`));
+  }
+  return 'promise';
+}
+
+function isSubclass(declared: unknown, base: Function): boolean {
+  return typeof declared === 'function' && declared.prototype instanceof base;
 }

@@ -21,7 +21,8 @@ export function assertOptionShapes(options: MemoizeOptions, owner: string): void
     throw new CacheConfigError(Messages.invalidTags(owner));
   }
   if (lock !== undefined && !LOCKS.includes(lock)) throw new CacheConfigError(Messages.invalidLock(owner, lock));
-  if (prefix !== undefined && typeof prefix !== 'string') throw new CacheConfigError(Messages.invalidPrefix(owner));
+  if (prefix !== undefined && typeof prefix !== 'string')
+    throw new CacheConfigError(Messages.invalidPrefix(owner, prefix));
 }
 
 /** Tags must be a list of non-empty strings. */

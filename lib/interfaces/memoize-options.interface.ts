@@ -22,9 +22,6 @@ export interface MemoizeResultContext<A extends unknown[] = any[], R = any> exte
   result: R;
 }
 
-/** A value that is fixed, or computed from the call. */
-export type Resolvable<T, A extends unknown[], R> = T | ((ctx: MemoizeContext<A, R>) => T);
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface MemoizeOptions<A extends unknown[] = any[], R = any> {
   /**

@@ -32,7 +32,7 @@ export function encodeValue(value: unknown): string {
 function encode(value: unknown, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value);
     case 'boolean':
@@ -59,11 +59,25 @@ function encodeAt(value: unknown, ancestors: object[], step: () => string): stri
   }
 }
 
+/**
+ * `JSON.stringify` of a string, without its cost for the usual short printable ASCII argument
+ * (a slug, an id, a term), which JSON leaves as it is between quotes.
+ */
+function quote(value: string): string {
+  if (value.length > 64) return JSON.stringify(value);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(value);
+  }
+  return '"' + value + '"';
+}
+
 function encodeObject(value: object, ancestors: object[]): string {
   if (ancestors.includes(value)) throw new UnencodableValueError('a cycle');
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
     // Plain data, the usual argument: none of the special cases below can apply.
+    assertNoSymbolFields(value);
     ancestors.push(value);
     try {
       return `{${encodeFields(value as Record<string, unknown>, ancestors)}}`;
@@ -71,6 +85,11 @@ function encodeObject(value: object, ancestors: object[]): string {
       ancestors.pop();
     }
   }
+  return encodeSpecial(value, proto, ancestors);
+}
+
+/** Everything but plain objects, kept out of encodeObject so the usual argument's path stays short. */
+function encodeSpecial(value: object, proto: { constructor: Function }, ancestors: object[]): string {
   if (value instanceof Date) return `Date(${value.getTime()})`;
   if (ArrayBuffer.isView(value)) {
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -84,41 +103,103 @@ function encodeObject(value: object, ancestors: object[]): string {
   if (value instanceof URLSearchParams) return `URLSearchParams(${JSON.stringify(value.toString())})`;
   ancestors.push(value);
   try {
-    if (Array.isArray(value)) return `[${encodeItems(value, ancestors)}]`;
+    if (Array.isArray(value)) return `${subclassName(value, proto, Array)}[${encodeItems(value, ancestors)}]`;
     if (value instanceof Map) {
       const entries = [...value].map(
         ([k, v], i) => `${encodeAt(k, ancestors, () => `.key(${i})`)}:${encodeAt(v, ancestors, () => `.get(${i})`)}`,
       );
-      return `Map{${entries.sort().join(',')}}`;
+      return `${subclassName(value, proto, Map)}Map{${entries.sort().join(',')}}`;
     }
     if (value instanceof Set) {
       const members = [...value].map((v, i) => encodeAt(v, ancestors, () => `.member(${i})`));
-      return `Set[${members.sort().join(',')}]`;
+      return `${subclassName(value, proto, Set)}Set[${members.sort().join(',')}]`;
     }
-    const className: string = proto.constructor?.name ?? 'Anonymous';
+    const constructor: unknown = proto.constructor;
+    // An anonymous class gets a name no plain object, and no named class, can have.
+    const className = typeof constructor === 'function' && constructor.name ? constructor.name : '(anonymous class)';
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (className && typeof toJSON === 'function') {
+    if (typeof toJSON === 'function') {
       return `${className}(${encodeAt(toJSON.call(value), ancestors, () => '.toJSON()')})`;
+    }
+    const builtIn = isBuiltIn(constructor);
+    if (!builtIn) {
+      if (hasPrivateFields(constructor)) throw new UnencodableValueError(`a ${className} with #private fields`);
+      assertNoSymbolFields(value);
     }
     if (value instanceof Error) {
       const fields = encodeFields(value as unknown as Record<string, unknown>, ancestors);
       return `${className}(${JSON.stringify(value.message)}){${fields}}`;
     }
     const fields = encodeFields(value as Record<string, unknown>, ancestors);
-    // A built-in object keeps its data in internal slots (a Promise, a WeakMap...): no fields to key it by.
-    if (fields === '' && isBuiltIn(proto.constructor)) throw new UnencodableValueError(`a ${className}`);
+    // A built-in object keeps its data in internal slots (a Promise, a WeakMap...), and a class
+    // instance without a visible field keeps it in closures or WeakMaps: no data to key it by.
+    if (fields === '') throw new UnencodableValueError(builtIn ? `a ${className}` : `a ${className} without fields`);
     return `${className}{${fields}}`;
   } finally {
     ancestors.pop();
   }
 }
 
+/**
+ * Arrays, Maps and Sets are keyed by their items only: one with fields of its own (an extra
+ * array property, a subclass's state, a symbol-keyed field) cannot be keyed by them. A
+ * subclass without state is keyed with its name, so it never meets the built-in.
+ */
+function subclassName(value: object, proto: object, base: Function): string {
+  const own = Object.keys(value).length - (Array.isArray(value) ? countItems(value) : 0);
+  const className =
+    proto === base.prototype ? '' : (proto.constructor as Function | undefined)?.name || '(anonymous class)';
+  if (own > 0)
+    throw new UnencodableValueError(`a${className ? ` ${className}` : 'n'} ${base.name} with fields of its own`);
+  if (className !== '' && hasPrivateFields(proto.constructor)) {
+    throw new UnencodableValueError(`a ${className} with #private fields`);
+  }
+  assertNoSymbolFields(value);
+  return className === '' ? '' : `${className}:`;
+}
+
+function countItems(items: readonly unknown[]): number {
+  let count = 0;
+  for (let i = 0; i < items.length; i++) if (i in items) count++;
+  return count;
+}
+
+function assertNoSymbolFields(value: object): void {
+  const symbols = Object.getOwnPropertySymbols(value);
+  if (symbols.length === 0) return;
+  for (const symbol of symbols) {
+    if (Object.prototype.propertyIsEnumerable.call(value, symbol)) {
+      throw new UnencodableValueError(`an object with a symbol-keyed field (${String(symbol)})`);
+    }
+  }
+}
+
+/**
+ * A `#private` member in a class's source: an access (`this.#x`, also minified) or a
+ * declaration starting a line. A `'#tag'` inside a string is neither.
+ */
+const PRIVATE_MEMBER = /\.#[\p{ID_Start}$_]|^\s*(?:static\s+)?(?:async\s+)?(?:[gs]et\s+)?\*?#[\p{ID_Start}$_]/mu;
+
+/** Whether a class, or a class it extends, declares `#private` members, whose data no encoder can read. */
+const privateFieldsOf = new WeakMap<Function, boolean>();
+function hasPrivateFields(constructor: unknown): boolean {
+  if (typeof constructor !== 'function' || constructor === Object) return false;
+  let known = privateFieldsOf.get(constructor);
+  if (known === undefined) {
+    known =
+      PRIVATE_MEMBER.test(Function.prototype.toString.call(constructor)) ||
+      hasPrivateFields(Object.getPrototypeOf(constructor));
+    privateFieldsOf.set(constructor, known);
+  }
+  return known;
+}
+
 function encodeItems(items: readonly unknown[], ancestors: object[]): string {
   let out = '';
   let i = 0;
   try {
-    // A hole encodes as nothing, so [1, , 2] and [1, undefined, 2] stay apart.
-    for (; i < items.length; i++) out += (i === 0 ? '' : ',') + (i in items ? encode(items[i], ancestors) : '');
+    // A hole encodes as `~`, so [ , ] (length 1), [] and [undefined] stay apart.
+    for (; i < items.length; i++) out += (i === 0 ? '' : ',') + (i in items ? encode(items[i], ancestors) : '~');
   } catch (error) {
     throw error instanceof UnencodableValueError ? error.within(`[${i}]`) : error;
   }
@@ -168,9 +249,13 @@ function quoted(name: string): string {
   return quote;
 }
 
+const builtIns = new WeakMap<Function, boolean>();
 function isBuiltIn(constructor: unknown): boolean {
-  return (
-    typeof constructor === 'function' &&
-    /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(constructor))
-  );
+  if (typeof constructor !== 'function') return false;
+  let known = builtIns.get(constructor);
+  if (known === undefined) {
+    known = /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(constructor));
+    builtIns.set(constructor, known);
+  }
+  return known;
 }

@@ -5,7 +5,7 @@ import { tagMark } from '../stores/marks.js';
 import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { settleWithin } from '../utils/with-timeout.js';
-import { deepCopy } from './entry-builder.js';
+import { deepCopy } from '../serialization/deep-copy.js';
 import { type Compute, MethodExecutions } from './method-executions.js';
 import type { MethodConfig } from './method-config.js';
 import { MethodTelemetry } from './method-telemetry.js';

@@ -7,8 +7,11 @@ import type { Duration } from '../utils/duration.js';
 /** Why a method runs: a miss, an explicit `refresh()`, or a hit on an entry due for a refresh. */
 export type RunReason = 'miss' | 'refresh' | 'due';
 
-/** How the method hands out its result, as far as bootstrap can tell. */
-export type ReturnMode = 'promise' | 'observable' | 'unknown';
+/**
+ * How the method hands out its result, as far as bootstrap can tell: `'observable'` when its
+ * declared return type says so; otherwise a Promise, until a run shows an Observable.
+ */
+export type ReturnMode = 'promise' | 'observable';
 
 /**
  * Everything a memoized method needs at call time, resolved once at bootstrap from the

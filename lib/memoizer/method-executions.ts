@@ -1,7 +1,7 @@
 import { Messages } from '../cache-memoize.messages.js';
 import { ResultKind } from '../stores/memo-store.interface.js';
 import { EntryEncodeError } from '../serialization/entry-codec.js';
-import { asStoreError } from '../errors.js';
+import { asStoreError, CacheConfigError } from '../errors.js';
 import { DistributedExecution } from './distributed-execution.js';
 import { buildEntry } from './entry-builder.js';
 import type { MethodConfig, RunReason } from './method-config.js';
@@ -79,7 +79,7 @@ export class MethodExecutions {
 
   /** `compute`, or by default the decorated method itself (no closure on the hit path); nothing stored. */
   run(instance: object, args: unknown[], compute: Compute | undefined, reason: RunReason = 'miss'): Promise<Outcome> {
-    return compute === undefined ? runOriginal(this.original, instance, args) : compute(reason);
+    return compute === undefined ? runOriginal(this.original, instance, args, this.config.owner) : compute(reason);
   }
 
   private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
@@ -135,8 +135,9 @@ export class MethodExecutions {
 
   /**
    * Stores the result; false when the store refused it (see Outcome.refused). A store
-   * failure or a value the codec cannot encode is reported, not thrown, except for a
-   * refresh, which must not resolve unless its value took effect.
+   * failure, a value the codec cannot encode or a bad ttl/tags answer (the method's
+   * CacheConfigError) is reported, not thrown, except for a refresh, which must not resolve
+   * unless its value took effect.
    */
   private async save(
     instance: object,
@@ -153,7 +154,10 @@ export class MethodExecutions {
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else if (reason === 'refresh')
-        throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
+        throw error instanceof CacheConfigError
+          ? error
+          : asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
+      else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
       else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
       return true;
     }

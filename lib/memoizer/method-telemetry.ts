@@ -65,6 +65,11 @@ export class MethodTelemetry {
     this.failed(this.config.owner, Messages.notEncodable(this.config.owner, this.config.alias), error, key);
   }
 
+  /** A ttl or tags function answered garbage: the method's mistake, named as such, whatever onStoreError says. */
+  misconfigured(error: Error, key: string): void {
+    this.failed(this.config.owner, error.message, error, key);
+  }
+
   refreshFailed(error: unknown, key: string): void {
     this.failed(this.config.owner, Messages.refreshFailed(this.config.owner), error, key);
   }

@@ -23,8 +23,8 @@ const MARKS_FLOOR = 1_024;
  * What invalidation keeps is bounded by `max`: at most `max` marks (and never fewer than
  * 1,024). Neither a mark nor a tombstone that the LRU drops revives anything: a dropped
  * mark raises `voidedUpTo` to its stamp (every entry created before it is void, not only
- * those it named), and a dropped tombstone raises `deletedUpTo`, below which no result may
- * land on a key that holds nothing.
+ * those it named), and a dropped or expired tombstone raises `deletedUpTo`, below which no
+ * result may land on a key that holds nothing.
  */
 export class MemoryMemoStore implements MemoStore {
   /** Shared with the alias's cache-manager `Cache`, so both count against `max`. */
@@ -47,7 +47,8 @@ export class MemoryMemoStore implements MemoStore {
     this.lru = new LRUCache<string, object | string>({
       max,
       dispose: (value, _key, reason) => {
-        if (reason === 'evict' && isTombstone(value) && value.created > this.deletedUpTo)
+        // Pushed out or expired, never replaced by a later write: it still keeps older computations out.
+        if (reason !== 'set' && isTombstone(value) && value.created > this.deletedUpTo)
           this.deletedUpTo = value.created;
       },
     });

@@ -1,4 +1,5 @@
 import { CacheConfigError } from '../errors.js';
+import { MAX_TTL_MS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 
 /** A number of milliseconds, or `<n><unit>` with unit `ms`, `s`, `m`, `h` or `d`. */
@@ -41,5 +42,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function parseTimerDuration(value: Duration | undefined, where: string): number | undefined {
   const ms = parseOptionalDuration(value, where);
   if (ms !== undefined && ms > MAX_TIMER_MS) throw new CacheConfigError(Messages.timerTooLong(value!, where));
+  return ms;
+}
+
+/** Like parseOptionalDuration, for how long entries are kept: at most `MAX_TTL_MS` (a year). */
+export function parseTtl(value: Duration | undefined, where: string): number | undefined {
+  const ms = parseOptionalDuration(value, where);
+  if (ms !== undefined && ms > MAX_TTL_MS) throw new CacheConfigError(Messages.ttlTooLong(value!, where));
   return ms;
 }

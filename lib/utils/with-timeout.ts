@@ -1,5 +1,5 @@
 /** Raised when a store call takes longer than `storeTimeout`. */
-export class StoreTimeoutError extends Error {
+class StoreTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`the store did not answer within ${timeoutMs}ms`);
     this.name = 'StoreTimeoutError';

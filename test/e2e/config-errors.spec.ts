@@ -39,7 +39,9 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
     ['5 minutes', /Invalid duration "5 minutes" for Reports\.daily \(ttl\).*'5m'/],
     ['0s', /Invalid duration "0s"/],
     [-1, /Invalid duration -1/],
-    [Number.NaN, /Invalid duration/],
+    [Number.NaN, /Invalid duration NaN for Reports\.daily \(ttl\)/],
+    [1e20, /Reports\.daily \(ttl\) is 100000000000000000000, longer than the year an entry can be kept/],
+    ['366d', /Reports\.daily \(ttl\) is "366d", longer than the year/],
     ['1y', /Invalid duration "1y"/],
   ])('a bad ttl (%p), naming the method', async (ttl, message) => {
     const error = await bootstrapError({ ttl });
@@ -145,6 +147,11 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
     [{ lock: 'distributed' as const }, /lock: 'distributed', but cache 'default' is not a Redis alias/],
     [{ vary: ['accept-language'] }, /Reports\.daily sets vary, which only applies to controller handlers/],
     [{ prefix: '' }, /Reports\.daily has an empty prefix/],
+    [{ prefix: 5 }, /Reports\.daily has prefix 5, which is not a string/],
+    [
+      { ttl: '1h', staleIfError: '365d' },
+      /Reports\.daily \(ttl \+ staleIfError\) is "3600000ms \+ 31536000000ms", longer than the year/,
+    ],
     [{ tags: 'books' }, /Reports\.daily gives tags that are neither a list of non-empty strings nor a function/],
     [{ tags: ['books', ''] }, /gives tags that are neither/],
     [{ lock: 'distribute' }, /Reports\.daily gives lock "distribute": use 'process'/],
@@ -165,6 +172,11 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
     ],
     [{ defaultCache: 'main', caches: { main: { store: 'memory', max: 0 } } }, /Cache alias 'main' has max 0/],
     [{ caches: { default: { store: 'memory', ttl: 'never' } } } as never, /"never" for cache alias 'default' \(ttl\)/],
+    [
+      { caches: { default: { store: 'redis', url: 'redis://127.0.0.1:6379', ttl: 1e20 } } },
+      /cache alias 'default' \(ttl\) is 100000000000000000000, longer than the year/,
+    ],
+    [{ ttl: 1e20 }, /forRoot\(\{ ttl \}\) is 100000000000000000000, longer than the year/],
   ])('a bad cache definition %#', async (root, message) => {
     const error = await bootstrapWith([], root as CacheMemoizeModuleOptions);
     expect(error).toBeInstanceOf(CacheConfigError);

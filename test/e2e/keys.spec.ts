@@ -151,6 +151,32 @@ describe('cache keys', () => {
     expect(catalog.calls).toBe(0);
   });
 
+  it('never shares an entry between values that only looked alike, and refuses what it cannot see', async () => {
+    class Session {
+      #token: string;
+      constructor(token: string) {
+        this.#token = token;
+      }
+      get token() {
+        return this.#token;
+      }
+    }
+    const first = await catalog.search(new Array(1));
+    expect(await catalog.search([])).not.toBe(first);
+    expect(
+      await catalog.search(
+        new (class {
+          page = 1;
+        })(),
+      ),
+    ).not.toBe(await catalog.search({ page: 1 }));
+    await expect(catalog.search(new Session('a'))).rejects.toThrow(
+      /Catalog\.search: argument 0 is a Session with #private fields.*key/,
+    );
+    await expect(catalog.search({ [Symbol('s')]: 1 })).rejects.toThrow(CacheKeyError);
+    await expect(catalog.search(Object.assign([1], { page: 2 }))).rejects.toThrow(/an Array with fields of its own/);
+  });
+
   it('drops trailing undefined arguments: f(1) and f(1, undefined) are one call', async () => {
     expect(await catalog.search(1)).toBe(await catalog.search(1, undefined));
   });

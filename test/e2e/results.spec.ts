@@ -35,6 +35,13 @@ class Results {
     return { theme: 'dark', tags: ['a'] };
   }
 
+  /** Parses what a user sent, as a controller or queue consumer would. */
+  @CacheMemoize({ ttl: '1m', clone: true })
+  async parsed(json: string): Promise<Record<string, unknown>> {
+    this.calls++;
+    return JSON.parse(json) as Record<string, unknown>;
+  }
+
   @CacheMemoize({ ttl: '10s', storeResult: false })
   async sendReport(user: string): Promise<string> {
     this.calls++;
@@ -97,6 +104,18 @@ describe('results', () => {
     expect(second).toEqual({ theme: 'dark', tags: ['a'] });
     second.tags.push('c');
     expect(await results.settings()).toEqual({ theme: 'dark', tags: ['a'] });
+    expect(results.calls).toBe(1);
+  });
+
+  it("keeps a user's own __proto__ field as data with clone, never as the copy's prototype", async () => {
+    const json = '{"name":"mallory","__proto__":{"isAdmin":true},"nested":{"__proto__":{"isAdmin":true}}}';
+    for (const copy of [await results.parsed(json), await results.parsed(json)]) {
+      expect(copy.isAdmin).toBeUndefined();
+      expect((copy.nested as Record<string, unknown>).isAdmin).toBeUndefined();
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyNames(copy)).toEqual(['name', '__proto__', 'nested']);
+      expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual(JSON.parse('{"isAdmin":true}'));
+    }
     expect(results.calls).toBe(1);
   });
 

@@ -35,7 +35,7 @@ describe('the canonical key encoder', () => {
     ['unicode field names in UTF-16 order', { é: 1, z: 2, Z: 3, '\u{1F600}': 4 }, '{"Z":3,"z":2,"é":1,"\u{1F600}":4}'],
     ['nested objects and arrays', { q: { page: 1, tags: ['x', 'y'] } }, '{"q":{"page":1,"tags":["x","y"]}}'],
     // eslint-disable-next-line no-sparse-arrays
-    ['a sparse array, holes apart from undefined', [1, , undefined], '[1,,undefined]'],
+    ['a sparse array, holes apart from undefined', [1, , undefined], '[1,~,undefined]'],
     ['a Date by its instant', new Date(0), 'Date(0)'],
     [
       'a Map by content',
@@ -53,6 +53,24 @@ describe('the canonical key encoder', () => {
     ['a null-prototype object', Object.assign(Object.create(null), { a: 1 }), '{"a":1}'],
   ])('encodes %s', (_, value, expected) => {
     expect(encodeValue(value)).toBe(expected);
+  });
+
+  it('quotes every string exactly as JSON does', () => {
+    const strings = [
+      '',
+      'kettle',
+      'a"b',
+      'a\\b',
+      'tab\there',
+      '\u0000\u001f',
+      '\u007f',
+      'é',
+      '\u{1F600}',
+      '\ud800',
+      'x'.repeat(65),
+    ];
+    for (let code = 0; code < 0x300; code++) strings.push(`a${String.fromCharCode(code)}b`);
+    for (const value of strings) expect(encodeValue(value)).toBe(JSON.stringify(value));
   });
 
   it.each([3, 16, 17, 40])('sorts %i fields as Array.prototype.sort() does', (count) => {
@@ -118,7 +136,79 @@ describe('the canonical key encoder', () => {
   it('refuses a built-in object whose data it cannot see, like a Promise', () => {
     expect(failure({ pending: Promise.resolve(1) })).toMatchObject({ what: 'a Promise', path: '$.pending' });
     expect(failure(new WeakMap())).toMatchObject({ what: 'a WeakMap' });
+  });
+
+  it('refuses what it cannot see rather than share a key (distinct or CacheKeyError, never shared)', () => {
+    class Secret {
+      #value: number;
+      constructor(value: number) {
+        this.#value = value;
+      }
+      get value() {
+        return this.#value;
+      }
+    }
+    class Partly {
+      #hidden = 1;
+      shown = 2;
+      peek() {
+        return this.#hidden;
+      }
+    }
     class Empty {}
-    expect(encodeValue(new Empty())).toBe('Empty{}');
+    class TaggedMap extends Map<string, number> {
+      constructor(readonly tag: string) {
+        super();
+      }
+    }
+    class TaggedSet extends Set<number> {
+      tag = 'x';
+    }
+    class Stack extends Array<number> {
+      top = 0;
+    }
+    const symbol = Symbol('owner');
+    expect(failure(new Secret(1))).toMatchObject({ what: 'a Secret with #private fields' });
+    expect(failure(new Partly())).toMatchObject({ what: 'a Partly with #private fields' });
+    expect(failure({ arg: new Empty() })).toMatchObject({ what: 'a Empty without fields', path: '$.arg' });
+    expect(failure(new TaggedMap('a'))).toMatchObject({ what: 'a TaggedMap Map with fields of its own' });
+    expect(failure(new TaggedSet())).toMatchObject({ what: 'a TaggedSet Set with fields of its own' });
+    expect(failure(Stack.from([1]))).toMatchObject({ what: 'a Stack Array with fields of its own' });
+    expect(failure(Object.assign([1], { page: 2 }))).toMatchObject({ what: 'an Array with fields of its own' });
+    expect(failure({ a: 1, [symbol]: 2 })).toMatchObject({
+      what: 'an object with a symbol-keyed field (Symbol(owner))',
+    });
+    expect(failure([{ [symbol]: 2 }])).toMatchObject({ path: '$[0]' });
+  });
+
+  it('keys a class that only mentions # in a string by its fields', () => {
+    class Hashtag {
+      constructor(readonly name: string) {}
+      label() {
+        return '#tag ' + this.name;
+      }
+    }
+    expect(encodeValue(new Hashtag('news'))).toBe('Hashtag{"name":"news"}');
+  });
+
+  it('keeps apart what used to share a key', () => {
+    const pairs: Array<[unknown, unknown]> = [
+      [new Array(1), []],
+      [new Array(1), [undefined]],
+      [[1, ,], [1]], // eslint-disable-line no-sparse-arrays
+      [
+        new (class {
+          a = 1;
+        })(),
+        { a: 1 },
+      ],
+      [new (class extends Map {})(), new Map()],
+      [new (class Named extends Set {})([1]), new Set([1])],
+      [new (class Row extends Array {})(), []],
+    ];
+    for (const [a, b] of pairs) expect(encodeValue(a)).not.toBe(encodeValue(b));
+    // Non-enumerable symbols are not data (libraries tag objects with them): they are left out.
+    const tagged = Object.defineProperty({ a: 1 }, Symbol('meta'), { value: 1, enumerable: false });
+    expect(encodeValue(tagged)).toBe(encodeValue({ a: 1 }));
   });
 });

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jest } from '@jest/globals';
 import { MemoryMemoStore } from '../../lib/stores/memory.store.js';
 import { scopeOf, tagMark } from '../../lib/stores/marks.js';
 import { ResultKind, type StoredEntry } from '../../lib/stores/memo-store.interface.js';
@@ -50,5 +51,20 @@ describe('the memory store', () => {
     expect(store.get('untagged', scope)).toBeUndefined();
     expect(store.set('fresh', { ...entry(store.stamp(), ['t:0'], 3_600_000), value: 'fresh' }, scope)).toBe(true);
     expect(store.get('fresh', scope)?.value).toBe('fresh');
+  });
+
+  it('keeps a computation that began before a delete out once the tombstone has expired, however long it ran', () => {
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const store = new MemoryMemoStore('default', 10_000);
+      const started = store.stamp();
+      store.delete('k');
+      jest.setSystemTime(Date.now() + 6 * 60_000); // past the tombstone's 5 minutes
+      expect(store.get('k', scope)).toBeUndefined(); // the expired tombstone goes
+      expect(store.set('k', entry(started, []), scope)).toBe(false);
+      expect(store.set('k', { ...entry(store.stamp(), []), value: 'new' }, scope)).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -8,10 +8,12 @@ import { entryCodec } from '../../serialization/entry-codec.js';
 /**
  * The cache-manager `Cache` of a Redis alias, for `CacheRegistry.get()`: a
  * cache-manager-ioredis-yet store on the alias's own client, through `KeyvAdapter`.
- * Keyv's records go through the entry codec, so what users store keeps its types and
- * the store's telejson only ever sees an opaque string (it would otherwise turn ISO
- * strings into Dates and `_function_` strings into code). Flushing and listing keys are
- * refused: the store would run FLUSHDB and KEYS on a Redis other apps share.
+ * Keyv's records go through the entry codec, so what users store keeps its types.
+ * Reads bypass the store's telejson parser: it turns any `_function_...` string it meets,
+ * at any depth of a value another app or an attacker wrote, into a function that runs that
+ * code when called. Here a read is the raw string, kept only when it is a JSON string, and
+ * the codec decodes nothing it did not write. Flushing and listing keys are refused: the
+ * store would run FLUSHDB and KEYS on a Redis other apps share.
  */
 export function createRedisCache(
   alias: string,
@@ -20,7 +22,14 @@ export function createRedisCache(
   ttlMs: number | undefined,
 ): Cache {
   const refuse = () => Promise.reject(new Error(Messages.redisFlushRefused(alias)));
-  const store = { ...redisInsStore(client, { ttl: ttlMs }), name: 'redis', reset: refuse, keys: refuse };
+  const store = {
+    ...redisInsStore(client, { ttl: ttlMs }),
+    name: 'redis',
+    reset: refuse,
+    keys: refuse,
+    get: async (key: string) => asText(await client.get(key)),
+    mget: async (...keys: string[]) => (await client.mget(keys)).map(asText),
+  };
   const keyv = new Keyv({
     store: new KeyvAdapter(store as unknown as CacheManagerStore),
     namespace: namespace ?? 'keyv',
@@ -28,4 +37,15 @@ export function createRedisCache(
     deserialize: (text) => entryCodec.decode(text),
   });
   return createCache({ stores: [keyv] });
+}
+
+/** The string the store wrote (it JSON-quotes the codec's text); anything else is not ours and reads as absent. */
+function asText(raw: string | null): string | undefined {
+  if (raw === null || !raw.startsWith('"')) return undefined;
+  try {
+    const text: unknown = JSON.parse(raw);
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }

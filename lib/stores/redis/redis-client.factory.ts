@@ -13,7 +13,7 @@ export interface RedisConnection {
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 
 /** Raised at once, without queueing, for a store call while the connection is down. */
-export class RedisUnavailableError extends Error {
+class RedisUnavailableError extends Error {
   constructor(status: string) {
     super(`Redis is not connected (${status})`);
     this.name = 'RedisUnavailableError';
@@ -26,7 +26,7 @@ export function assertConnected(client: Redis | Cluster): void {
 }
 
 /** Seen in `CLIENT LIST`, so operators can tell the cache's connections apart. */
-export const CONNECTION_NAME = 'nestjs-cache-memoize';
+const CONNECTION_NAME = 'nestjs-cache-memoize';
 
 /**
  * Defaults for a client the alias opens, so a Redis outage costs a call no more than

@@ -1,5 +1,7 @@
 /** How often the offset to the Redis clock is measured again. */
 const SAMPLE_EVERY_MS = 1_000;
+/** How long a better sample is kept over later ones: 10 s, in µs. */
+const KEEP_BEST_US = 10_000_000;
 /** How far two clocks may drift apart between samples: 500 ppm, far above real quartz. */
 const DRIFT = 5e-4;
 
@@ -26,8 +28,9 @@ export class RedisClock {
 
   constructor(private readonly readServerTime: () => Promise<[string, string]>) {}
 
-  /** Samples now and every second, without keeping the process alive. */
+  /** Samples now and every second, without keeping the process alive. On each (re)connection it starts over: the server may be another one. */
   start(): void {
+    this.offset = Number.NaN;
     this.sample().catch(() => undefined);
     this.timer ??= setInterval(() => this.sample().catch(() => undefined), SAMPLE_EVERY_MS);
     this.timer.unref();
@@ -42,11 +45,21 @@ export class RedisClock {
     return !Number.isNaN(this.offset);
   }
 
+  /**
+   * Every sample gives a lower bound (its reply was read after the server answered, by
+   * however long this event loop was busy); the tightest one wins: a sample read late
+   * (a stalled or loaded process) does not replace a better one still within its drift.
+   */
   async sample(): Promise<void> {
     const [seconds, micros] = await this.readServerTime();
     const received = localMicros();
-    this.offset = Number(seconds) * 1_000_000 + Number(micros) - received;
-    this.sampledAt = received;
+    const offset = Number(seconds) * 1_000_000 + Number(micros) - received;
+    const age = received - this.sampledAt;
+    const kept = this.offset - age * DRIFT;
+    if (Number.isNaN(kept) || offset >= kept || age > KEEP_BEST_US) {
+      this.offset = offset;
+      this.sampledAt = received;
+    }
   }
 
   /** A server time in µs not after the present one, never lower than a previous answer. */

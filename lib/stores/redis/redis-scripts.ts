@@ -30,17 +30,23 @@ local function issuedSince(clock, created)
   local last = num(clock)
   return (not last) or last >= created
 end
+-- The stamp a lost mark or tombstone is re-created with when something was issued since
+-- 'created': the clock's last stamp (whatever was lost was issued no later), or now when the
+-- clock itself is gone.
+local function lostAt(clock)
+  return num(clock) or issue(clock)
+end
 -- Checks the marks KEYS[first..] of an entry stamped 'created' that lives 'life' ms, and keeps
 -- each at least that long. A missing or unreadable mark is re-created: just below 'created'
--- when nothing was issued since (so older entries stay void), else now (an invalidation may
--- have been lost: the entry is refused).
+-- when nothing was issued since (so older entries stay void), else at the clock's last stamp
+-- (an invalidation may have been lost: every entry stamped before it, this one included, is void).
 local function marksAllow(first, clock, created, life)
   local ok = true
   for i = first, #KEYS do
     local v = num(KEYS[i])
     if not v then
       if issuedSince(clock, created) then
-        redis.call('SET', KEYS[i], fmt(issue(clock)), 'PX', life)
+        redis.call('SET', KEYS[i], fmt(lostAt(clock)), 'PX', life)
         ok = false
       else
         redis.call('SET', KEYS[i], fmt(created - 1), 'PX', life)
@@ -56,7 +62,7 @@ end
 local function deletedFloor(clock, deleted, created)
   local d = num(deleted)
   if d then return d end
-  if issuedSince(clock, created) then d = issue(clock) else d = created - 1 end
+  if issuedSince(clock, created) then d = lostAt(clock) else d = created - 1 end
   redis.call('SET', deleted, fmt(d))
   return d
 end

@@ -57,7 +57,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
       { providers: [Catalog, Reports, Prices] },
       {
         namespace: uniqueNamespace('store-errors'),
-        storeTimeout: 200,
+        storeTimeout: '2s', // a killed server fails calls at once; this only keeps a loaded machine from timing out
         caches: { default: { store: 'redis', url: server.url } },
         ...options,
       },
