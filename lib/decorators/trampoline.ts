@@ -39,10 +39,22 @@ const pending = new Set<PendingWiring>();
 export const pendingWiring = {
   add: (application: PendingWiring): void => void pending.add(application),
   delete: (application: PendingWiring): void => void pending.delete(application),
-  /** Wires every compiled application not wired yet. */
-  flush(): void {
-    if (pending.size === 0) return;
-    for (const application of [...pending]) application.wireNow();
+  /**
+   * Wires every compiled application not wired yet. An application that fails (a
+   * configuration error) leaves the set, and its error is returned, not thrown: it may belong
+   * to another application than the caller's.
+   */
+  flush(): unknown {
+    if (pending.size === 0) return undefined;
+    let failure: unknown;
+    for (const application of [...pending]) {
+      try {
+        application.wireNow();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    return failure;
   },
 };
 
@@ -62,8 +74,10 @@ export function createTrampoline(
       const self = this as { [slot]?: MemoizedCall };
       let memoized = self[slot] ?? byClass.get(self.constructor);
       if (memoized === undefined && pending.size !== 0) {
-        pendingWiring.flush();
+        const failure = pendingWiring.flush();
         memoized = self[slot] ?? byClass.get(self.constructor);
+        // Still unwired: the error most likely belongs to this instance's own application.
+        if (memoized === undefined && failure !== undefined) throw failure;
       }
       if (memoized !== undefined) return memoized.invoke(self, args);
     }

@@ -28,6 +28,8 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   private readonly defaultsOf = new WeakMap<MemoizedMethod, MemoizeDefaults | undefined>();
   private readonly classBindings: Array<{ binding: MemoizeBinding; type: Function; call: MemoizedCall }> = [];
   private readonly wired = new WeakSet<InstanceWrapper>();
+  /** Until every provider and controller is wired, or a configuration error was raised. */
+  private pending = true;
   private readonly invalidators = new Map<Function, Map<string, MemoizedCall>>();
 
   constructor(
@@ -40,6 +42,9 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     private readonly modules: ModulesContainer,
   ) {
     pendingWiring.add(this);
+    methods.wireFirst = () => {
+      if (this.pending) this.wireNow();
+    };
   }
 
   onModuleInit(): void {
@@ -56,18 +61,23 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       // A configuration error is raised once (to bootstrap, or to the first call of a compiled
       // module), never again to calls of other applications in the process.
-      pendingWiring.delete(this);
+      this.settle();
       throw error;
     }
-    if (complete) pendingWiring.delete(this);
+    if (complete) this.settle();
   }
 
   /** Another application may still use the classes: only undo what this one did. */
   onModuleDestroy(): void {
-    pendingWiring.delete(this);
+    this.settle();
     for (const { binding, type, call } of this.classBindings) {
       if (binding.byClass.get(type) === call) binding.byClass.delete(type);
     }
+  }
+
+  private settle(): void {
+    this.pending = false;
+    pendingWiring.delete(this);
   }
 
   /** Wires one wrapper, unless its instance is still being made; false then. */

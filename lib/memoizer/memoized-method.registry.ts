@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Messages } from '../cache-memoize.messages.js';
-import { pendingWiring } from '../decorators/trampoline.js';
 import { CacheConfigError } from '../errors.js';
 import type { MemoizedMethod } from './memoized-method.js';
 
@@ -16,6 +15,11 @@ export class MemoizedMethodRegistry {
   private readonly byType = new Map<Function, Map<string, Registration>>();
   /** Controller handlers cached by the interceptor: counted in stats, keyed by request, so not found by `find`. */
   private readonly handlers: MemoizedMethod[] = [];
+  /**
+   * Set by this application's explorer: wires the application first if it was compiled but
+   * never initialised, so `InvalidationService` and stats find its methods in such a spec.
+   */
+  wireFirst?: () => void;
 
   get(type: Function, methodName: string): MemoizedMethod | undefined {
     return this.byType.get(type)?.get(methodName)?.memoized;
@@ -30,7 +34,7 @@ export class MemoizedMethodRegistry {
 
   /** The registration of `Type.method`, or a CacheConfigError listing what is memoized. */
   find(type: Function, methodName: PropertyKey): Registration {
-    pendingWiring.flush(); // a compiled application that was never initialised is wired now
+    this.wireFirst?.();
     const found = this.byType.get(type)?.get(String(methodName));
     if (found) return found;
     const known = this.providerMethods().map((memoized) => memoized.config.owner);
@@ -43,7 +47,7 @@ export class MemoizedMethodRegistry {
 
   /** Every memoized provider method and cached controller handler, for stats. */
   all(): MemoizedMethod[] {
-    pendingWiring.flush();
+    this.wireFirst?.();
     return [...this.providerMethods(), ...this.handlers];
   }
 
