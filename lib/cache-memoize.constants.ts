@@ -32,3 +32,33 @@ export const DEFAULT_LOCK = 'process' as const;
  * live as long.
  */
 export const MAX_TTL_MS = 365 * 86_400_000;
+
+/**
+ * Request headers that make a request personal (`credentialHeaders` adds to them, never
+ * replaces them): the usual carriers of a user's or tenant's identity.
+ */
+export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'x-auth-token',
+];
+
+/*
+ * Metadata that @nestjs/graphql and @nestjs/microservices record on methods. They are optional
+ * peers, so their values are spelled here instead of imported: an application without them
+ * must still load this library.
+ */
+/** `@Query()`, `@Mutation()`, `@Subscription()`: the root type of a resolver method. */
+export const GRAPHQL_RESOLVER_TYPE_METADATA = 'graphql:resolver_type';
+/** `@ResolveField()`. */
+export const GRAPHQL_RESOLVE_FIELD_METADATA = 'graphql:resolve_property';
+/** `@MessagePattern()` (1) or `@EventPattern()` (2). */
+export const MICROSERVICE_HANDLER_METADATA = 'microservices:handler_type';
+export const MICROSERVICE_MESSAGE_HANDLER = 1;
+export const MICROSERVICE_EVENT_HANDLER = 2;
+/** Parameter types of `@Parent()`/`@Root()` and `@Args()` (GqlParamtype), and `@Payload()` (RpcParamtype). */
+export const GRAPHQL_ROOT_PARAM = 0;
+export const GRAPHQL_ARGS_PARAM = 3;
+export const RPC_PAYLOAD_PARAM = 3;

@@ -74,7 +74,7 @@ export const Messages = {
   timeoutNeedsStale: (owner: string) =>
     `${owner} sets timeout, which serves a stale value while a slow recompute finishes, but keeps no stale values: add staleIfError.`,
   varyOnProvider: (owner: string) =>
-    `${owner} sets vary, which only applies to controller handlers cached by CacheMemoizeInterceptor: remove it.`,
+    `${owner} sets vary, which only applies to HTTP handlers and GraphQL resolvers, whose requests have headers: remove it.`,
   guardModeOnHandler: (owner: string) =>
     `${owner} is a controller handler with storeResult: false, which would answer later requests with an empty body: remove storeResult.`,
   invalidVary: (owner: string, name: unknown) =>
@@ -162,6 +162,19 @@ export const Messages = {
     `Give the class its defaults with @CacheMemoizeConfig, or provide it from one module.`,
   invalidStoreErrorMode: (value: unknown) =>
     `forRoot({ onStoreError }) is ${shown(value)}: use 'bypass' (the default) or 'throw'.`,
+  invalidCredentialHeaders: (value: unknown) =>
+    `forRoot({ credentialHeaders }) is ${shown(value)}: give a list of request header names, ` +
+    `e.g. ['x-tenant-id']. They are added to Authorization, Proxy-Authorization, Cookie, X-API-Key and X-Auth-Token.`,
+  memoizedMutation: (owner: string, kind: string) =>
+    `@CacheMemoize on ${owner}, a GraphQL ${kind}: a ${kind.toLowerCase()} must run every time it is sent. ` +
+    `Remove @CacheMemoize; to drop cached answers when it succeeds, use @CacheInvalidate or InvalidationService.`,
+  memoizedEventHandler: (owner: string) =>
+    `@CacheMemoize on ${owner}, an @EventPattern handler: events have no reply to cache and must each be handled. ` +
+    `Remove @CacheMemoize, or use @MessagePattern for a request that expects a reply.`,
+  unencodableResolverArgument: (owner: string, what: string, where: string) =>
+    `Cannot build a cache key for the resolver ${owner}: ${where} is ${what}. Give @CacheMemoize a key option that ` +
+    `returns only data and keeps everything the answer depends on, the user included when it reads one from the ` +
+    `context: e.g. for books(@Args() args, @Context() ctx), key: (args, ctx) => [args, ctx.req.user?.id].`,
   onEventNotAFunction: () => `forRoot({ onEvent }) must be a function receiving each CacheMemoizeEvent.`,
   invalidateNotAMethod: (owner: string) =>
     `@CacheInvalidate on ${owner}: it decorates methods only, not accessors or fields.`,

@@ -1,4 +1,10 @@
-import { DEFAULT_CACHE_ALIAS, DEFAULT_ENABLED, DEFAULT_STORE_TIMEOUT, DEFAULT_TTL } from './cache-memoize.constants.js';
+import {
+  DEFAULT_CACHE_ALIAS,
+  DEFAULT_CREDENTIAL_HEADERS,
+  DEFAULT_ENABLED,
+  DEFAULT_STORE_TIMEOUT,
+  DEFAULT_TTL,
+} from './cache-memoize.constants.js';
 import { Messages } from './cache-memoize.messages.js';
 import { CacheConfigError } from './errors.js';
 import type { CacheMemoizeEvent } from './interfaces/cache-memoize-event.interface.js';
@@ -19,6 +25,8 @@ export class CacheMemoizeSettings {
   readonly throwOnStoreError: boolean;
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
   readonly enabled: boolean;
+  /** The default credential headers and the module's own, lower-cased, without repeats. */
+  readonly credentialHeaders: readonly string[];
 
   constructor(options: Omit<CacheMemoizeModuleOptions, 'isGlobal'> = {}) {
     if (typeof options !== 'object' || options === null)
@@ -49,5 +57,14 @@ export class CacheMemoizeSettings {
     this.enabled = enabled;
     this.throwOnStoreError = onStoreError === 'throw';
     this.onEvent = onEvent;
+    this.credentialHeaders = credentialHeadersOf(options.credentialHeaders);
   }
+}
+
+function credentialHeadersOf(extra: unknown): readonly string[] {
+  if (extra === undefined) return DEFAULT_CREDENTIAL_HEADERS;
+  if (!Array.isArray(extra) || !extra.every((name) => typeof name === 'string' && name.trim() !== '')) {
+    throw new CacheConfigError(Messages.invalidCredentialHeaders(extra));
+  }
+  return [...new Set([...DEFAULT_CREDENTIAL_HEADERS, ...extra.map((name: string) => name.trim().toLowerCase())])];
 }

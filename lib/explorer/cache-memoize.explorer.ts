@@ -6,20 +6,24 @@ import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
+import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
 import { type MemoizeBinding, type MemoizedCall, pendingWiring } from '../decorators/trampoline.js';
+import { ResolverCall } from '../interceptors/resolver-scope.js';
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
 import type { MemoizedMethod } from '../memoizer/memoized-method.js';
 import { InvalidatingMethodFactory } from './invalidating-method.factory.js';
 import { MemoizedMethodFactory } from './memoized-method.factory.js';
+import { methodRole } from './method-kind.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { assertOneRoot } from './module-checks.js';
 
 /**
- * Wires every `@CacheMemoize` method of every provider, and every `@CacheInvalidate`
- * method of every provider and controller, to this application: singletons through their
- * own instance, request-scoped and transient ones through their class. It runs at
- * `onModuleInit`, or earlier, at the first call on an instance of an application that was
+ * Wires every `@CacheMemoize` method of every provider (GraphQL resolvers included) and every
+ * controller method that is not an HTTP route (message handlers, plain methods), and every
+ * `@CacheInvalidate` method of every provider and controller, to this application: singletons
+ * through their own instance, request-scoped and transient ones through their class. It runs
+ * at `onModuleInit`, or earlier, at the first call on an instance of an application that was
  * compiled but not initialised (a unit test that never calls `init()`).
  */
 @Injectable()
@@ -31,6 +35,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   /** Until every provider and controller is wired, or a configuration error was raised. */
   private pending = true;
   private readonly invalidators = new Map<Function, Map<string, MemoizedCall>>();
+  private readonly resolverCalls = new WeakMap<MemoizedMethod, MemoizedCall>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -92,7 +97,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     const type = singleton ? instance?.constructor : wrapper.inject ? undefined : wrapper.metatype;
     if (typeof type !== 'function' || !type.prototype) return true;
     const targets = [instance, ...transients].filter((target) => target !== undefined);
-    if (isProvider) this.wireMemoized(wrapper, type, instance, targets);
+    this.wireMemoized(wrapper, type, instance, targets, !isProvider);
     this.wireInvalidating(type, targets);
     return true;
   }
@@ -102,19 +107,24 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     type: Function,
     instance: object | undefined,
     targets: object[],
+    controller: boolean,
   ): void {
-    for (const { methodName, metadata } of this.accessor.getMemoizedMethods(type)) {
+    for (const { methodName, method, metadata } of this.accessor.getMemoizedMethods(type)) {
+      // A controller's HTTP routes are the interceptor's; its message handlers and plain methods are wired here.
+      const role = methodRole(type, methodName, method, `${type.name}.${methodName}`);
+      if (controller && role.kind === 'route') continue;
       const moduleDefaults = featureDefaultsOf(wrapper);
       let memoized = this.methods.get(type, methodName);
       if (!memoized) {
-        memoized = this.factory.create({ type, methodName, moduleDefaults }, metadata);
+        memoized = this.factory.create({ type, methodName, moduleDefaults, role }, metadata);
         this.defaultsOf.set(memoized, moduleDefaults);
       } else if (this.defaultsOf.get(memoized) !== moduleDefaults) {
         throw new CacheConfigError(Messages.conflictingFeatureDefaults(memoized.config.owner));
       }
       this.methods.add(type, methodName, memoized, instance);
+      const call = role.kind === 'resolver' ? this.resolverCall(memoized, metadata) : memoized;
       // Disabled: options are still checked and InvalidationService still knows the method, but calls run it directly.
-      if (this.settings.enabled) this.bind(metadata.binding, type, memoized, targets);
+      if (this.settings.enabled) this.bind(metadata.binding, type, call, targets);
     }
   }
 
@@ -134,6 +144,15 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
       binding.byClass.set(type, call);
       this.classBindings.push({ binding, type, call });
     }
+  }
+
+  private resolverCall(memoized: MemoizedMethod, metadata: CacheMemoizeMetadata): MemoizedCall {
+    let call = this.resolverCalls.get(memoized);
+    if (call === undefined) {
+      const varies = (metadata.options.vary?.length ?? 0) > 0;
+      this.resolverCalls.set(memoized, (call = new ResolverCall(memoized, metadata.binding, varies)));
+    }
+    return call;
   }
 
   private attach(instance: object, slot: symbol, call: MemoizedCall): boolean {

@@ -14,6 +14,7 @@ import { RateLimitedLogger } from '../utils/rate-limited-logger.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
 import { MemoizedMethod } from '../memoizer/memoized-method.js';
 import type { MethodConfig, ReturnMode } from '../memoizer/method-config.js';
+import type { MethodRole } from './method-kind.js';
 import { assertOptionShapes } from './option-shapes.js';
 import { assertKnownOptions, DEFAULTS_OPTION_NAMES, MEMOIZE_OPTION_NAMES } from '../interfaces/option-names.js';
 
@@ -24,6 +25,8 @@ export interface MethodSite {
   /** `forFeature` defaults of the provider's module. */
   moduleDefaults?: MemoizeDefaults;
   isHandler?: boolean;
+  /** How Nest calls it: a resolver or message handler is keyed by some of its arguments only. */
+  role?: MethodRole;
 }
 
 /**
@@ -100,7 +103,9 @@ export class MemoizedMethodFactory {
     }
     if (lock === 'distributed' && alias.kind !== 'redis')
       throw new CacheConfigError(Messages.distributedNeedsRedis(owner, alias.name));
-    if (options.vary !== undefined && !site.isHandler) throw new CacheConfigError(Messages.varyOnProvider(owner));
+    const resolver = site.role?.kind === 'resolver';
+    if (options.vary !== undefined && !site.isHandler && !resolver)
+      throw new CacheConfigError(Messages.varyOnProvider(owner));
 
     return {
       className,
@@ -108,7 +113,7 @@ export class MemoizedMethodFactory {
       owner,
       alias: alias.name,
       store: alias.store,
-      keys: new KeyBuilder(this.settings.namespace, prefix, owner, options.key),
+      keys: new KeyBuilder(this.settings.namespace, prefix, owner, options.key, site.role?.keyPositions, resolver),
       scope: scopeOf(prefix),
       returnMode: returnModeOf(type, methodName, original, site.isHandler ? undefined : owner),
       ttl,

@@ -4,7 +4,9 @@ import { from, lastValueFrom, Observable, type Subscription } from 'rxjs';
 import type { CachedHandler, CachedHandlerInfo } from './cached-handler.js';
 import { CachedHandlerRegistry } from './cached-handler.registry.js';
 import { type HandlerCall, HeldRequest } from './held-request.js';
-import { carriesUnvariedCredentials, requestKeyParts } from './request-key.js';
+import { isPersonal } from './personal-request.js';
+import { requestKeyParts } from './request-key.js';
+import { type ResolverRequest, resolverRequests } from './resolver-scope.js';
 import { bypass, type HttpRequest, ResponseExchange } from './response-exchange.js';
 
 const LAST = { defaultValue: undefined };
@@ -12,13 +14,14 @@ const LAST = { defaultValue: undefined };
 /**
  * Caches the responses of controller handlers that carry `@CacheMemoize`, on Express and
  * Fastify; other handlers pass untouched. Bind it with `@UseInterceptors()` or as
- * `APP_INTERCEPTOR`.
+ * `APP_INTERCEPTOR` (GraphQL apps: globally, so the per-user rule covers resolvers too).
  *
  * GET and HEAD requests are answered from the cache when they can be (`X-Cache: HIT`);
  * concurrent misses share one execution; only complete 2xx bodies are stored, with their
- * status, Content-Type and `@Header()` headers. A request carrying `Authorization` or
- * `Cookie` passes through (`X-Cache: BYPASS`) unless the handler varies on that header or
- * gives a `key`, so one user's response never reaches another.
+ * status, Content-Type and `@Header()` headers. A personal request (a credential header, or
+ * a user set by a guard) passes through (`X-Cache: BYPASS`) unless the handler gives a `key`
+ * or varies on the credential headers it carries; a response that sets a cookie, says
+ * `Cache-Control: private | no-store | no-cache` or `Vary: *` is never stored.
  */
 @Injectable()
 export class CacheMemoizeInterceptor implements NestInterceptor {
@@ -29,8 +32,9 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const handler =
-      context.getType() === 'http' ? this.handlers.get(context.getClass(), context.getHandler()) : undefined;
+    const type = context.getType<string>();
+    if (type === 'graphql') return this.interceptResolver(context, next);
+    const handler = type === 'http' ? this.handlers.get(context.getClass(), context.getHandler()) : undefined;
     if (handler === undefined) return next.handle();
     const http = this.adapterHost.httpAdapter;
     const request = context.switchToHttp().getRequest<HttpRequest>();
@@ -49,14 +53,39 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
 
   /**
    * Whether a request may be answered from the cache and its response stored. By default:
-   * GET and HEAD requests, without credentials unless the handler varies on them or gives a
-   * `key`. Override to add rules of your own.
+   * GET and HEAD requests that are not personal (a credential header, or a user set by a
+   * guard), unless the handler gives a `key` or varies on every credential header the request
+   * carries. Override to add rules of your own.
    */
   protected isRequestCacheable(context: ExecutionContext, handler: CachedHandlerInfo): boolean {
     const request = context.switchToHttp().getRequest<HttpRequest>();
     const method = this.adapterHost.httpAdapter.getRequestMethod(request);
     if (method !== 'GET' && method !== 'HEAD') return false;
-    return handler.keyed || !carriesUnvariedCredentials(request.headers, handler.vary);
+    return handler.keyed || !isPersonal(request, handler.credentials);
+  }
+
+  /**
+   * A memoized `@Query()` or `@ResolveField()` memoizes itself; the interceptor tells it about
+   * the request behind the GraphQL context, which it may not see: whether the request is
+   * personal (the field is then computed without the cache unless it gives a `key` or varies
+   * on the credentials), and the values of its `vary` headers.
+   */
+  private interceptResolver(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const rule = this.handlers.resolver(context.getHandler());
+    if (rule === undefined) return next.handle();
+    // Apollo and Mercurius both put the request in the context as `req` (Nest's drivers see to it).
+    const request = context.getArgByIndex<{ req?: HttpRequest } | undefined>(2)?.req;
+    const facts: ResolverRequest = {
+      binding: rule.binding,
+      // A context without its request: nothing tells users apart, so nothing is shared.
+      personal:
+        request === undefined
+          ? !rule.keyed || rule.vary.length > 0
+          : !rule.keyed && isPersonal(request, rule.credentials),
+      varyValues: rule.vary.length > 0 && request ? rule.vary.map((name) => request.headers[name]) : undefined,
+    };
+    // Nest binds next.handle() to the async context it is called in: call it inside.
+    return new Observable((subscriber) => resolverRequests.run(facts, () => next.handle().subscribe(subscriber)));
   }
 
   /**

@@ -12,6 +12,9 @@ import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js'
 import { type CachedHandler, routeFacts } from './cached-handler.js';
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';
+import { unvariedCredentials } from './personal-request.js';
+import { methodRole } from '../explorer/method-kind.js';
+import type { MemoizeBinding } from '../decorators/trampoline.js';
 
 /**
  * The `@CacheMemoize` handlers of every controller of the application, resolved at
@@ -21,6 +24,9 @@ import { HeldRequest } from './held-request.js';
 @Injectable()
 export class CachedHandlerRegistry implements OnModuleInit {
   private readonly byClass = new Map<Function, Map<Function, CachedHandler>>();
+
+  /** The per-user rule of each memoized resolver, found on its first call; `null`: not memoized. */
+  private readonly resolvers = new Map<Function, ResolverRule | null>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -35,14 +41,44 @@ export class CachedHandlerRegistry implements OnModuleInit {
       const type = wrapper.metatype;
       if (typeof type !== 'function' || !type.prototype) continue;
       for (const { methodName, method, metadata } of this.accessor.getMemoizedMethods(type)) {
+        // Message handlers and plain methods are memoized by the explorer, like provider methods.
+        if (methodRole(type, methodName, method, `${type.name}.${methodName}`).kind !== 'route') continue;
         this.add(wrapper, type, methodName, method, metadata);
       }
     }
   }
 
-  /** The cached handler `handler` of controller `type`, if it carries `@CacheMemoize`. */
+  /**
+   * The cached handler `handler` of controller `type`, if it carries `@CacheMemoize`. Asked
+   * by the interceptor only, so a handler joins the stats when it is really cached: a route
+   * the interceptor is not bound to is not.
+   */
   get(type: Function, handler: Function): CachedHandler | undefined {
-    return this.byClass.get(type)?.get(handler);
+    const found = this.byClass.get(type)?.get(handler);
+    if (found !== undefined && !found.listed) {
+      found.listed = true;
+      this.methods.addHandler(found.memoized);
+    }
+    return found;
+  }
+
+  /** The per-user rule of resolver method `handler`, if it carries `@CacheMemoize`. */
+  resolver(handler: Function): ResolverRule | undefined {
+    let rule = this.resolvers.get(handler);
+    if (rule === undefined) {
+      const metadata = this.accessor.getMethodMetadata(handler);
+      const vary = metadata ? varyOf(metadata, handler.name) : [];
+      rule = metadata
+        ? {
+            binding: metadata.binding,
+            keyed: metadata.options.key !== undefined,
+            vary,
+            credentials: unvariedCredentials(this.settings.credentialHeaders, vary),
+          }
+        : null;
+      this.resolvers.set(handler, rule);
+    }
+    return rule ?? undefined;
   }
 
   private add(
@@ -55,13 +91,9 @@ export class CachedHandlerRegistry implements OnModuleInit {
     const owner = `${type.name}.${methodName}`;
     const { options, binding } = metadata;
     if (options.storeResult === false) throw new CacheConfigError(Messages.guardModeOnHandler(owner));
-    const vary = (options.vary ?? []).map((name: unknown) => {
-      if (typeof name !== 'string' || name.trim() === '') throw new CacheConfigError(Messages.invalidVary(owner, name));
-      return name.trim().toLowerCase();
-    });
+    const vary = varyOf(metadata, owner);
     const site = { type, methodName, isHandler: true, moduleDefaults: featureDefaultsOf(wrapper) };
     const memoized = this.factory.create(site, { options: handlerOptions(options), binding });
-    this.methods.addHandler(memoized);
     // Disabled: checked like the others, but the interceptor lets every request through.
     if (!this.settings.enabled) return;
     const keyed = options.key !== undefined;
@@ -70,6 +102,34 @@ export class CachedHandlerRegistry implements OnModuleInit {
     const instance: object = wrapper.isDependencyTreeStatic() && wrapper.instance ? wrapper.instance : type.prototype;
     let handlers = this.byClass.get(type);
     if (!handlers) this.byClass.set(type, (handlers = new Map()));
-    handlers.set(method, { owner, vary, keyed, memoized, binding, instance, ...routeFacts(type, methodName, method) });
+    const credentials = unvariedCredentials(this.settings.credentialHeaders, vary);
+    handlers.set(method, {
+      owner,
+      vary,
+      credentials,
+      keyed,
+      memoized,
+      binding,
+      instance,
+      listed: false,
+      ...routeFacts(type, methodName, method),
+    });
   }
+}
+
+/** What the interceptor needs to apply the per-user rule to a memoized resolver. */
+export interface ResolverRule {
+  binding: MemoizeBinding;
+  keyed: boolean;
+  vary: string[];
+  /** The credential headers not in `vary`. */
+  credentials: string[];
+}
+
+/** The `vary` headers, lower-cased; a mistake stops the application at bootstrap. */
+function varyOf({ options }: CacheMemoizeMetadata, owner: string): string[] {
+  return (options.vary ?? []).map((name: unknown) => {
+    if (typeof name !== 'string' || name.trim() === '') throw new CacheConfigError(Messages.invalidVary(owner, name));
+    return name.trim().toLowerCase();
+  });
 }

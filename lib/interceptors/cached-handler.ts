@@ -17,6 +17,8 @@ export interface CachedHandlerInfo {
   readonly vary: readonly string[];
   /** Whether the handler gives a `key`: its entries are keyed by its arguments, not by the request. */
   readonly keyed: boolean;
+  /** The credential headers (defaults and `credentialHeaders`) not in `vary`, lower-cased. */
+  readonly credentials: readonly string[];
 }
 
 /** One `@CacheMemoize` controller handler of the application, resolved at bootstrap. */
@@ -27,13 +29,15 @@ export interface CachedHandler extends CachedHandlerInfo {
   readonly instance: object;
   /** The status Nest sets before the handler runs: `@HttpCode()`, else 200. */
   readonly status: number;
-  /** Headers replayed with the body: Content-Type and those of `@Header()`, lower-cased. */
+  /** Headers replayed with the body: Content-Type and those of `@Header()` but Set-Cookie, lower-cased. */
   readonly headerNames: readonly string[];
   /**
    * Never cached: the handler writes the response itself (`@Res()` without passthrough),
    * or it was seen returning a stream.
    */
   passThrough: boolean;
+  /** Whether it is in CacheMemoizeStats: from the first request the interceptor sees for it. */
+  listed: boolean;
 }
 
 /** The route facts Nest itself reads from a handler, read once at bootstrap. */
@@ -45,7 +49,10 @@ export function routeFacts(
   const headers: Array<{ name: string }> = Reflect.getMetadata(HEADERS_METADATA, method) ?? [];
   return {
     status: Reflect.getMetadata(HTTP_CODE_METADATA, method) ?? HttpStatus.OK,
-    headerNames: [...new Set(['content-type', ...headers.map(({ name }) => name.toLowerCase())])],
+    // A Set-Cookie is one client's: never kept, never replayed (and Fastify would send it twice).
+    headerNames: [...new Set(['content-type', ...headers.map(({ name }) => name.toLowerCase())])].filter(
+      (name) => name !== 'set-cookie',
+    ),
     passThrough: writesResponseItself(type, methodName),
   };
 }

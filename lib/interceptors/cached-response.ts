@@ -11,20 +11,61 @@ export interface CachedResponse {
   etag?: string;
   /** A stream can be sent once only: never stored, never shared with concurrent requests. */
   stream?: true;
+  /**
+   * The handler said the response is one client's (Set-Cookie, `Cache-Control: private`,
+   * `no-store` or `no-cache`, `Vary: *`): never stored, never shared with concurrent requests.
+   */
+  personal?: true;
 }
 
 export type HeaderValue = string | number | string[];
 
 /** Builds the response to cache from what the handler pipeline produced. */
-export function cachedResponse(status: number, body: unknown, headers: CachedResponse['headers']): CachedResponse {
+export function cachedResponse(
+  status: number,
+  body: unknown,
+  headers: CachedResponse['headers'],
+  personal: boolean,
+): CachedResponse {
   if (isStream(body)) return { status, body, headers, stream: true };
+  if (personal) return { status, body, headers, personal: true };
   const hasOwnEtag = headers.some(([name]) => name === 'etag');
   return { status, body, headers, etag: status === 200 && !hasOwnEtag ? etagOf(body) : undefined };
 }
 
-/** Only complete 2xx bodies are stored; anything else reaches its client and is forgotten. */
+/** Only complete 2xx bodies meant for anyone are stored; anything else reaches its client and is forgotten. */
 export function isStorable(response: CachedResponse | undefined): boolean {
-  return response !== undefined && response.stream === undefined && response.status >= 200 && response.status < 300;
+  return (
+    response !== undefined &&
+    response.stream === undefined &&
+    response.personal === undefined &&
+    response.status >= 200 &&
+    response.status < 300
+  );
+}
+
+const PRIVATE_CACHE_CONTROL = /(?:^|[\s,])(?:private|no-store|no-cache)(?:$|[\s,=])/i;
+
+/**
+ * Whether the headers a handler set make its response one client's: a cookie being set, a
+ * `Cache-Control` that forbids shared caches from keeping it, or `Vary: *`.
+ */
+export function isPersonalResponse(
+  setCookie: HeaderValue | undefined,
+  cacheControl: HeaderValue | undefined,
+  vary: HeaderValue | undefined,
+): boolean {
+  if (setCookie !== undefined && setCookie !== null && String(setCookie) !== '') return true;
+  if (cacheControl !== undefined && cacheControl !== null && PRIVATE_CACHE_CONTROL.test(String(cacheControl))) {
+    return true;
+  }
+  return (
+    vary !== undefined &&
+    vary !== null &&
+    String(vary)
+      .split(',')
+      .some((name) => name.trim() === '*')
+  );
 }
 
 /**

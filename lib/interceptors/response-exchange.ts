@@ -7,7 +7,8 @@ import type { RunReason } from '../memoizer/method-config.js';
 import type { Outcome } from '../memoizer/outcome.js';
 import { ResultKind, type StoredEntry } from '../stores/memo-store.interface.js';
 import type { CachedHandler } from './cached-handler.js';
-import { type CachedResponse, cachedResponse } from './cached-response.js';
+import { type CachedResponse, cachedResponse, type HeaderValue, isPersonalResponse } from './cached-response.js';
+import { detachSentHeaders } from './detached-headers.js';
 
 /** The header that tells clients (and tests) where a response came from. */
 export const X_CACHE = 'X-Cache';
@@ -48,11 +49,13 @@ export class ResponseExchange {
     // then run the pipeline again from the handler's own status and read what it sets.
     if (reason === 'due') {
       await responseSent(this.response);
+      detachSentHeaders(this.response);
       this.http.status(this.response, this.handler.status);
     }
     const body = await this.run();
     const status = statusOf(this.response) ?? this.handler.status;
-    return { value: cachedResponse(status, body, this.capturedHeaders()), kind: ResultKind.Value };
+    const personal = isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary'));
+    return { value: cachedResponse(status, body, this.capturedHeaders(), personal), kind: ResultKind.Value };
   };
 
   private deliver(outcome: Outcome): Observable<unknown> {
@@ -62,6 +65,8 @@ export class ResponseExchange {
       this.handler.passThrough = true;
       return bypass(this.http, this.response, this.ran ? of(response.body) : from(this.run()));
     }
+    // Another request's personal response is not this one's: run the handler for it too.
+    if (response.personal && !this.ran) return bypass(this.http, this.response, from(this.run()));
     const state: CacheState = !('freshUntil' in outcome)
       ? 'MISS'
       : (outcome as StoredEntry).freshUntil > Date.now()
@@ -88,10 +93,14 @@ export class ResponseExchange {
   private capturedHeaders(): CachedResponse['headers'] {
     const headers: CachedResponse['headers'] = [];
     for (const name of this.handler.headerNames) {
-      const value = this.http.getHeader(this.response, name);
+      const value = this.header(name);
       if (value !== undefined && value !== null) headers.push([name, value]);
     }
     return headers;
+  }
+
+  private header(name: string): HeaderValue | undefined {
+    return this.http.getHeader(this.response, name) as HeaderValue | undefined;
   }
 }
 

@@ -80,7 +80,13 @@ export interface MemoizeOptions<A extends unknown[] = any[], R = any> {
    * @default false (the memory store's `clone` setting)
    */
   clone?: boolean;
-  /** Controllers only: request headers whose values are part of the key. */
+  /**
+   * HTTP handlers and GraphQL resolvers only: request headers whose values are part of the
+   * key. A personal request (one carrying a credential header) is cached only when every
+   * credential header it carries is named here, or when `key` is given. Resolvers read the
+   * headers through CacheMemoizeInterceptor bound globally; without it they run uncached.
+   * @default [] (no header is part of the key)
+   */
   vary?: string[];
 }
 

@@ -94,4 +94,12 @@ export interface CacheMemoizeModuleOptions {
    * @default true
    */
   enabled?: boolean;
+  /**
+   * More request headers that carry a user's or tenant's identity, e.g. `['x-tenant-id']`.
+   * A request carrying one is personal: a cached handler answers it from the cache only if it
+   * gives a `key` or names the header in `vary`. They are added to the default list, never
+   * replace it.
+   * @default ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token'] (always included)
+   */
+  credentialHeaders?: string[];
 }

@@ -28,6 +28,7 @@ export const ROOT_OPTION_NAMES = names<CacheMemoizeModuleOptions>({
   storeTimeout: true,
   onStoreError: true,
   onEvent: true,
+  credentialHeaders: true,
   enabled: true,
 });
 

@@ -26,12 +26,22 @@ export class KeyBuilder {
     readonly prefix: string,
     private readonly owner: string,
     private readonly rewrite?: (...args: never[]) => unknown,
+    /**
+     * For resolvers and message handlers: the arguments that make the key (GraphQL args and
+     * parent, message payload), so context and info never do. `key` still sees them all.
+     */
+    private readonly positions?: readonly number[],
+    /** Resolvers get a key error that says to keep the user in a `key` of their own. */
+    private readonly resolver = false,
   ) {
     this.base = namespace ? `${namespace}:${prefix}:` : `${prefix}:`;
   }
 
-  build(args: readonly unknown[]): string {
-    if (this.rewrite) return this.base + this.shorten(this.encodeRewritten(args));
+  /** `extra`: values the key must also hold, e.g. the `vary` headers of a resolver's request. */
+  build(args: readonly unknown[], extra?: readonly unknown[]): string {
+    if (this.rewrite) return this.base + this.shorten(this.encodeRewritten(args, extra));
+    if (this.positions !== undefined) args = this.positions.map((position) => args[position]);
+    if (extra !== undefined) return this.base + this.shorten(this.encodeArgs([...args, extra]));
     if (args.length === 1) {
       // The common case: one primitive argument needs no general encoder. A Map holds
       // -0 and 0 as one key, so -0 takes the general path.
@@ -70,10 +80,10 @@ export class KeyBuilder {
     return encoded;
   }
 
-  private encodeRewritten(args: readonly unknown[]): string {
+  private encodeRewritten(args: readonly unknown[], extra: readonly unknown[] | undefined): string {
     const value = this.rewrite!(...(args as never[]));
     try {
-      return encodeValue(value);
+      return extra === undefined ? encodeValue(value) : encodeValue([value, extra]);
     } catch (error) {
       throw this.keyError(error, 'the value returned by `key`');
     }
@@ -87,6 +97,7 @@ export class KeyBuilder {
   private keyError(error: unknown, position: string): unknown {
     if (!(error instanceof UnencodableValueError)) return error;
     const where = error.path === '$' ? position : `${position} (${error.path.replace(/^\$/, 'value')})`;
-    return new CacheKeyError(Messages.unencodableArgument(this.owner, error.what, where));
+    const message = this.resolver ? Messages.unencodableResolverArgument : Messages.unencodableArgument;
+    return new CacheKeyError(message(this.owner, error.what, where));
   }
 }

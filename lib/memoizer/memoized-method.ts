@@ -26,7 +26,7 @@ export class MemoizedMethod {
 
   constructor(
     readonly config: MethodConfig,
-    original: Function,
+    private readonly original: Function,
     log: RateLimitedLogger,
   ) {
     this.telemetry = new MethodTelemetry(config, log);
@@ -37,11 +37,14 @@ export class MemoizedMethod {
     return this.telemetry.stats;
   }
 
-  /** What the decorated method returns when called on a wired instance. */
-  invoke(instance: object, args: unknown[]): unknown {
-    if (this.executions.observable) return defer(() => this.deliverObservable(this.resolve(instance, args)));
+  /**
+   * What the decorated method returns when called on a wired instance. `keyExtra`: values
+   * the key must also hold (a resolver's `vary` headers).
+   */
+  invoke(instance: object, args: unknown[], keyExtra?: unknown[]): unknown {
+    if (this.executions.observable) return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra)));
     try {
-      const result = this.resolve(instance, args);
+      const result = this.resolve(instance, args, keyExtra);
       return result instanceof Promise
         ? result.then((outcome) => this.valueOf(outcome))
         : Promise.resolve(this.valueOf(result));
@@ -142,15 +145,21 @@ export class MemoizedMethod {
     return true;
   }
 
-  private resolve(instance: object, args: unknown[]): Outcome | Promise<Outcome> {
+  /** Calls the method itself, uncached (a personal request to a resolver), saying so. */
+  bypass(instance: object, args: unknown[]): unknown {
+    this.telemetry.emit('bypass', '');
+    return this.original.apply(instance, args);
+  }
+
+  private resolve(instance: object, args: unknown[], keyExtra?: unknown[]): Outcome | Promise<Outcome> {
     if (this.config.skip === undefined)
-      return this.resolveKeyed(instance, args, this.config.keys.build(args), undefined);
+      return this.resolveKeyed(instance, args, this.config.keys.build(args, keyExtra), undefined);
     // An argument that cannot be keyed is a reason to skip: `skip` sees an empty key, and the
     // key error surfaces only when the call is not skipped.
     let key: string | undefined;
     let keyError: unknown;
     try {
-      key = this.config.keys.build(args);
+      key = this.config.keys.build(args, keyExtra);
     } catch (error) {
       keyError = error;
     }

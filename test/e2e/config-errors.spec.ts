@@ -145,7 +145,10 @@ describe('configuration mistakes fail at bootstrap with a CacheConfigError', () 
     [{ timeout: '1s' }, /Reports\.daily sets timeout.*add staleIfError/],
     [{ staleIfError: '1h', timeout: '2s', hardTimeout: '1s' }, /hardTimeout at or below timeout/],
     [{ lock: 'distributed' as const }, /lock: 'distributed', but cache 'default' is not a Redis alias/],
-    [{ vary: ['accept-language'] }, /Reports\.daily sets vary, which only applies to controller handlers/],
+    [
+      { vary: ['accept-language'] },
+      /Reports\.daily sets vary, which only applies to HTTP handlers and GraphQL resolvers/,
+    ],
     [{ prefix: '' }, /Reports\.daily has an empty prefix/],
     [{ prefix: 5 }, /Reports\.daily has prefix 5, which is not a string/],
     [

@@ -39,11 +39,11 @@ describe('migrating from @nestjs/cache-manager, keeping its CACHE_MANAGER', () =
   afterEach(() => app.close());
 
   it('caches responses in the cache the application already has', async () => {
-    await request(app.getHttpServer()).get('/legacy').expect(200);
-    const hit = await request(app.getHttpServer()).get('/legacy').expect(200);
+    await request(app.getHttpServer()).get('/legacy').set('Host', 'shop.example').expect(200);
+    const hit = await request(app.getHttpServer()).get('/legacy').set('Host', 'shop.example').expect(200);
     expect(hit.headers['x-cache']).toBe('HIT');
     expect(hit.body).toEqual({ run: 1 });
     const cache = app.get<Cache>(CACHE_MANAGER);
-    expect(await cache.get('legacy-list:"/legacy"')).toMatch(/^cm1:/);
+    expect(await cache.get('legacy-list:"shop.example","/legacy"')).toMatch(/^cm1:/);
   });
 });

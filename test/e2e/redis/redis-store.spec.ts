@@ -59,7 +59,8 @@ describe.each(targets.length ? targets : [{ name: 'no Redis' } as Target])('stor
     const caches = { default: target!.definition() };
     const app = await createApp(
       { providers: [Catalog, Reports] },
-      { namespace: namespace_, caches, onEvent: (event) => events.push(event) },
+      // A generous store timeout: these tests are about sharing, not slowness, and CI machines are loaded.
+      { namespace: namespace_, caches, storeTimeout: '5s', onEvent: (event) => events.push(event) },
     );
     apps.push(app);
     const catalog = app.get(Catalog);

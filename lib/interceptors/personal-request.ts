@@ -1,0 +1,27 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** A request as the per-user rule reads it, on Express, Fastify and behind a GraphQL context. */
+export interface PersonalRequestFacts {
+  headers: IncomingHttpHeaders;
+  /** Set by an authentication guard (Passport and most others put the user here). */
+  user?: unknown;
+}
+
+/** The credential headers a handler's key does not hold: a request carrying one is personal to it. */
+export function unvariedCredentials(credentials: readonly string[], vary: readonly string[]): string[] {
+  return credentials.filter((name) => !vary.includes(name));
+}
+
+/**
+ * Whether a response to `request` may belong to one user or tenant and the key cannot tell
+ * them apart: it carries a credential header that is not in `vary`, or a guard has
+ * authenticated it (`request.user`), which only a `key` can account for.
+ */
+export function isPersonal(request: PersonalRequestFacts, unvaried: readonly string[]): boolean {
+  if (request.user !== undefined && request.user !== null) return true;
+  const { headers } = request;
+  for (const name of unvaried) {
+    if (headers[name] !== undefined) return true;
+  }
+  return false;
+}
