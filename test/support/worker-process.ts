@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The worker apps in test/fixtures, each a script that answers `{ id, op, args }` messages. */
-export type WorkerScript = 'redis-worker.ts' | 'lock-worker.ts';
+export type WorkerScript = 'redis-worker.ts' | 'lock-worker.ts' | 'conformance-worker.ts';
 
 /** A real Node process running one of test/fixtures' workers (TypeScript through @swc-node/register). */
 export class WorkerProcess {
@@ -42,6 +42,17 @@ export class WorkerProcess {
 
   get exited(): boolean {
     return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /**
+   * Answers the worker's own requests, `{ request, args }`, with `{ reply, result }`: how a
+   * worker reads a source of truth kept in the test process.
+   */
+  answer(handler: (...args: never[]) => unknown): void {
+    this.child.on('message', (message: { request?: number; args?: unknown[] }) => {
+      if (message.request === undefined || this.exited) return;
+      this.child.send({ reply: message.request, result: handler(...((message.args ?? []) as never[])) });
+    });
   }
 
   call<T>(op: string, ...args: unknown[]): Promise<T> {

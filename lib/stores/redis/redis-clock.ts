@@ -1,5 +1,7 @@
 /** How often the offset to the Redis clock is measured again. */
 const SAMPLE_EVERY_MS = 1_000;
+/** Issued stamps may run a µs or two ahead of `TIME` (they never repeat, and a script issues at most twice): this much is taken off any reading. */
+const ISSUE_MARGIN_US = 10;
 /** How long a better sample is kept over later ones: 10 s, in µs. */
 const KEEP_BEST_US = 10_000_000;
 /** How far two clocks may drift apart between samples: 500 ppm, far above real quartz. */
@@ -45,15 +47,21 @@ export class RedisClock {
     return !Number.isNaN(this.offset);
   }
 
-  /**
-   * Every sample gives a lower bound (its reply was read after the server answered, by
-   * however long this event loop was busy); the tightest one wins: a sample read late
-   * (a stalled or loaded process) does not replace a better one still within its drift.
-   */
   async sample(): Promise<void> {
     const [seconds, micros] = await this.readServerTime();
+    this.observe(Number(seconds) * 1_000_000 + Number(micros));
+  }
+
+  /**
+   * A server time (µs) just read from a reply: `TIME`, or a stamp the Lua clock issued (an
+   * invalidation's, a delete's), so that a miss right after an invalidation made here is
+   * stamped after it. Each gives a lower bound (the reply was read after the server
+   * answered, by however long this event loop was busy); the tightest one wins, so one read
+   * late by a stalled or loaded process does not replace a better one still within its drift.
+   */
+  observe(serverMicros: number): void {
     const received = localMicros();
-    const offset = Number(seconds) * 1_000_000 + Number(micros) - received;
+    const offset = serverMicros - ISSUE_MARGIN_US - received;
     const age = received - this.sampledAt;
     const kept = this.offset - age * DRIFT;
     if (Number.isNaN(kept) || offset >= kept || age > KEEP_BEST_US) {

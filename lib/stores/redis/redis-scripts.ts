@@ -199,16 +199,17 @@ return 0`,
   },
   /**
    * TIME of the node that holds KEYS[1] (the alias's clock), so a Cluster always reads the
-   * marks' clock. A missing clock (a new alias, or evicted) is set a second below now: a
-   * computation stamped before that counts as overtaken by something issued (see
-   * marksAllow), while the first computations of a new alias, whose stamps this process
-   * estimates from this very reply, are not refused for it.
+   * marks' clock. A missing clock (a new alias, or evicted: unlikely, as every process reads
+   * it each second) is set a minute below now: a computation stamped before that counts as
+   * overtaken by something issued (see marksAllow), while the first computations of a new
+   * alias, stamped by processes that may read this very reply seconds late (a loaded machine
+   * starting several), are not refused for it.
    */
   cacheMemoizeTime: {
     numberOfKeys: 1,
     lua: `${LIB}
 local t = redis.call('TIME')
-if not num(KEYS[1]) then redis.call('SET', KEYS[1], fmt(tonumber(t[1]) * 1000000 + tonumber(t[2]) - 1000000)) end
+if not num(KEYS[1]) then redis.call('SET', KEYS[1], fmt(tonumber(t[1]) * 1000000 + tonumber(t[2]) - 60000000)) end
 return t`,
   },
 };

@@ -34,6 +34,12 @@ export class RedisMemoStore implements MemoStore {
   /** Scopes whose entries carry tags: on a single Redis they are read with one script. */
   private readonly tagged = new WeakSet<EntryScope>();
   private readonly startClock = () => this.clock.start();
+  /** An issued stamp, read back: the clock learns from it (see RedisClock.observe). */
+  private readonly observe = (stamp: string): number => {
+    const micros = Number(stamp);
+    this.clock.observe(micros);
+    return micros;
+  };
   private readonly onError = (error: unknown) =>
     this.log.error(`redis:${this.alias}`, Messages.redisConnectionError(this.alias), error);
 
@@ -65,7 +71,7 @@ export class RedisMemoStore implements MemoStore {
   }
 
   stamp(exact = false): number | Promise<number> {
-    if (exact) return this.call((scripts) => scripts.cacheMemoizeIssue(this.clockKey)).then(Number);
+    if (exact) return this.call((scripts) => scripts.cacheMemoizeIssue(this.clockKey)).then(this.observe);
     if (this.clock.synced) return this.clock.now();
     this.assertConnected();
     return withTimeout(this.clock.sample(), this.timeoutMs).then(() => this.clock.now());
@@ -92,10 +98,13 @@ export class RedisMemoStore implements MemoStore {
   /** A tombstone for a while, stamped by the marks' clock: a computation that started before cannot store its result. */
   async delete(key: string): Promise<void> {
     if (!this.connection.client.isCluster) {
-      await this.call((r) => r.cacheMemoizeDelete(key, this.clockKey, this.deletedKey, TOMBSTONE_LIFE_MS));
+      this.observe(
+        await this.call((r) => r.cacheMemoizeDelete(key, this.clockKey, this.deletedKey, TOMBSTONE_LIFE_MS)),
+      );
       return;
     }
     const stamp = await this.call((r) => r.cacheMemoizeIssueDelete(this.clockKey, this.deletedKey));
+    this.observe(stamp);
     const tombstone = redisEntry.tombstone(stamp);
     await this.call(() => this.connection.client.set(key, tombstone, 'PX', TOMBSTONE_LIFE_MS));
   }
@@ -103,7 +112,7 @@ export class RedisMemoStore implements MemoStore {
   /** One script on the marks' node, so every process sees the marks before this resolves. */
   async invalidate(marks: readonly string[]): Promise<void> {
     const keys = [this.clockKey, ...marks.map((mark) => this.markBase + mark)];
-    await this.call((r) => r.cacheMemoizeMark(keys.length, ...keys));
+    this.observe(await this.call((r) => r.cacheMemoizeMark(keys.length, ...keys)));
   }
 
   /** Closes the client if the alias opened it; a client handed in is left to its owner. */

@@ -1,0 +1,110 @@
+/**
+ * What the conformance apps memoize, and which entries each invalidation covers. The
+ * checker and the services both read this file, so a call's tags and the checker's idea
+ * of what `invalidateTags` voids cannot drift apart.
+ */
+import type { Random } from './random.js';
+
+/** Rows of the source of truth; few, so callers and invalidations meet on the same keys. */
+export const ROWS = 8;
+
+export const METHODS = ['Inventory.item', 'Inventory.price', 'Ledger.total'] as const;
+export type MethodId = (typeof METHODS)[number];
+
+/** What a memoized method returns: the row it read, its version then, and when the computation began. */
+export interface Reading {
+  method: MethodId;
+  id: number;
+  version: number;
+  /** Position of the computation's start in the run's one sequence of events. */
+  seq: number;
+  /** The process (lane) the computation ran in. */
+  lane: number;
+}
+
+/** The tags each method's entries carry (Ledger.total has none: untagged entries take another read path). */
+export function tagsOf(method: MethodId, id: number): string[] {
+  if (method === 'Inventory.item') return [`row:${id}`, `shard:${id % 3}`];
+  if (method === 'Inventory.price') return [`row:${id}`];
+  return [];
+}
+
+/** Every prefix level of a method's entries, widest first. */
+export function prefixesOf(method: MethodId): string[] {
+  return [method.slice(0, method.indexOf('.')), method];
+}
+
+export const INVALIDATION_KINDS = [
+  'invalidate',
+  'refresh',
+  'invalidateTags',
+  'invalidatePrefix',
+  'invalidateAll',
+] as const;
+export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
+
+export type Invalidation =
+  | { kind: 'invalidate' | 'refresh'; method: MethodId; id: number }
+  | { kind: 'invalidateTags'; tags: string[] }
+  | { kind: 'invalidatePrefix'; prefix: string }
+  | { kind: 'invalidateAll' };
+
+/** Whether `invalidation` voids the entry of `method(id)`. */
+export function covers(invalidation: Invalidation, method: MethodId, id: number): boolean {
+  switch (invalidation.kind) {
+    case 'invalidate':
+    case 'refresh':
+      return invalidation.method === method && invalidation.id === id;
+    case 'invalidateTags':
+      return tagsOf(method, id).some((tag) => invalidation.tags.includes(tag));
+    case 'invalidatePrefix':
+      return prefixesOf(method).includes(invalidation.prefix);
+    case 'invalidateAll':
+      return true;
+  }
+}
+
+/** A random invalidation of `kind` over the model's methods, rows and tags. */
+export function randomInvalidation(kind: InvalidationKind, random: Random): Invalidation {
+  const id = random.int(0, ROWS - 1);
+  switch (kind) {
+    case 'invalidate':
+    case 'refresh':
+      return { kind, method: random.pick(METHODS), id };
+    case 'invalidateTags':
+      return { kind, tags: random.chance(0.7) ? [`row:${id}`] : [`shard:${id % 3}`, `row:${random.int(0, ROWS - 1)}`] };
+    case 'invalidatePrefix':
+      return { kind, prefix: random.pick(prefixesOf(random.pick(METHODS))) };
+    case 'invalidateAll':
+      return { kind };
+  }
+}
+
+/** The rows an application would have written before making this invalidation. */
+export function rowsWrittenBefore(invalidation: Invalidation, random: Random): number[] {
+  switch (invalidation.kind) {
+    case 'invalidate':
+    case 'refresh':
+      return [invalidation.id];
+    case 'invalidateTags':
+      return Array.from({ length: ROWS }, (_, id) => id).filter((id) =>
+        invalidation.tags.some((tag) => tag === `row:${id}` || tag === `shard:${id % 3}`),
+      );
+    default:
+      return [random.int(0, ROWS - 1)];
+  }
+}
+
+export function describeInvalidation(invalidation: Invalidation): string {
+  switch (invalidation.kind) {
+    case 'invalidate':
+    case 'refresh':
+      return `${invalidation.kind}(${invalidation.method}, ${invalidation.id})`;
+    case 'invalidateTags':
+      return `invalidateTags(${invalidation.tags.join(', ')})`;
+    case 'invalidatePrefix':
+      return `invalidatePrefix(${invalidation.prefix})`;
+    case 'invalidateAll':
+      return 'invalidateAll()';
+  }
+}
