@@ -12,6 +12,7 @@ import { http } from './scenarios/http.bench.js';
 import { memoryHit } from './scenarios/memory-hit.bench.js';
 import { miss } from './scenarios/miss.bench.js';
 import { redisHit } from './scenarios/redis-hit.bench.js';
+import { realm } from './scenarios/realm.bench.js';
 import { stampede } from './scenarios/stampede.bench.js';
 import { hotKey } from './scenarios/hot-key.bench.js';
 import { instances, localHitScenario } from './scenarios/instances.bench.js';
@@ -32,6 +33,7 @@ const SCENARIOS: Scenario[] = [
   localHitScenario,
   instances,
   telemetry,
+  realm,
 ];
 const RESULTS = new URL('./results/', import.meta.url);
 const README = new URL('../README.md', import.meta.url);

@@ -1,5 +1,7 @@
 /** Metadata key of `@CacheMemoize` options, read from the decorated method. */
 export const CACHE_MEMOIZE_METADATA = 'cache_memoize:method';
+/** Metadata key of `@CacheInvalidate` options, read from the decorated method. */
+export const CACHE_INVALIDATE_METADATA = 'cache_memoize:invalidate';
 /** Metadata key of `@CacheMemoizeConfig` defaults, read from the class. */
 export const CACHE_MEMOIZE_CONFIG_METADATA = 'cache_memoize:class';
 /** DI token of the defaults given to `CacheMemoizeModule.forFeature()`. */
@@ -7,6 +9,8 @@ export const CACHE_MEMOIZE_FEATURE_DEFAULTS = 'cache_memoize:feature_defaults';
 
 export const DEFAULT_CACHE_ALIAS = 'default';
 export const DEFAULT_TTL = '1m';
+/** Whether the module memoizes at all (`enabled`); tests may turn it off. */
+export const DEFAULT_ENABLED = true;
 export const DEFAULT_STORE_TIMEOUT = '250ms';
 export const DEFAULT_MEMORY_MAX = 10_000;
 /** Encoded arguments longer than this are hashed so keys stay short. */

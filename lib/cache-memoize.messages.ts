@@ -190,4 +190,30 @@ export const Messages = {
     `forRoot({ telemetry: { hitSpans: true, traces: false } }) asks for hit spans with traces turned off: drop hitSpans or turn traces on.`,
   notHearingInvalidations: (alias: string) =>
     `cache alias '${alias}' does not hear invalidations: its subscription is down or its lease lapsed, so its local copies are not served`,
+  invalidateNotAMethod: (owner: string) =>
+    `@CacheInvalidate on ${owner}: it decorates methods only, not accessors or fields.`,
+  invalidateOnStatic: (owner: string) =>
+    `@CacheInvalidate on static method ${owner}: Nest never calls it on an instance it made, so it could never invalidate. ` +
+    `Move it to an instance method of a provider or controller.`,
+  invalidateAppliedTwice: (owner: string) =>
+    `@CacheInvalidate is applied twice to ${owner}: give one a list, @CacheInvalidate([{ tags: [...] }, { prefixes: [...] }]).`,
+  invalidInvalidateOptions: (owner: string) =>
+    `@CacheInvalidate on ${owner} needs { tags?, prefixes?, cache? } or a non-empty list of them.`,
+  invalidInvalidateTargets: (owner: string, option: string) =>
+    `@CacheInvalidate on ${owner} gives ${option} that are neither a list of non-empty strings nor a function of ` +
+    `{ args, result } returning one: e.g. ${option}: ['posts'] or ${option}: ({ args: [id] }) => [\`post:\${id}\`].`,
+  invalidateNothing: (owner: string) =>
+    `@CacheInvalidate on ${owner} gives neither tags nor prefixes, so it would invalidate nothing: add one.`,
+  invalidInvalidateCache: (owner: string, cache: unknown) =>
+    `@CacheInvalidate on ${owner} gives cache ${JSON.stringify(cache) ?? String(cache)}: give an alias name, or leave it out for every alias.`,
+  invalidateNotAsync: (owner: string) =>
+    `${owner} has @CacheInvalidate but returned neither a Promise nor an Observable, so nothing could wait for ` +
+    `its invalidations: make it async.`,
+  invalidComputedTargets: (owner: string, option: string) =>
+    `the ${option} function of @CacheInvalidate on ${owner} returned something other than a list of non-empty strings; ` +
+    `the method ran, but nothing was invalidated`,
+  invalidateFailed: (owner: string) =>
+    `${owner}: @CacheInvalidate could not reach the cache; the result is returned, but entries may stay until their ttl`,
+  invalidEnabled: (value: unknown) =>
+    `forRoot({ enabled }) is ${JSON.stringify(value) ?? String(value)}: give true (the default) or false.`,
 };

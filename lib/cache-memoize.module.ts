@@ -10,6 +10,7 @@ import {
 import { CacheMemoizeSettings } from './cache-memoize.settings.js';
 import { CacheMemoizeExplorer } from './explorer/cache-memoize.explorer.js';
 import { CacheMemoizeMetadataAccessor } from './explorer/cache-memoize-metadata.accessor.js';
+import { InvalidatingMethodFactory } from './explorer/invalidating-method.factory.js';
 import { MemoizedMethodFactory } from './explorer/memoized-method.factory.js';
 import { assertRootPresent } from './explorer/module-checks.js';
 import { assertKnownOptions, DEFAULTS_OPTION_NAMES, ROOT_OPTION_NAMES } from './interfaces/option-names.js';
@@ -50,6 +51,7 @@ class CacheMemoizeFeatureModule implements OnModuleInit {
     CacheRegistry,
     CacheMemoizeMetadataAccessor,
     MemoizedMethodFactory,
+    InvalidatingMethodFactory,
     MemoizedMethodRegistry,
     CacheMemoizeExplorer,
     InvalidationService,

@@ -1,6 +1,7 @@
 import {
   DEFAULT_CACHE_ALIAS,
   DEFAULT_CREDENTIAL_HEADERS,
+  DEFAULT_ENABLED,
   DEFAULT_STORE_TIMEOUT,
   DEFAULT_TELEMETRY,
   DEFAULT_TTL,
@@ -28,6 +29,7 @@ export class CacheMemoizeSettings {
   readonly storeTimeoutMs: number;
   readonly throwOnStoreError: boolean;
   readonly onEvent: ((event: CacheMemoizeEvent) => void) | undefined;
+  readonly enabled: boolean;
   /** The default credential headers and the module's own, lower-cased, without repeats. */
   readonly credentialHeaders: readonly string[];
   readonly telemetry: Readonly<Required<TelemetryOptions>>;
@@ -56,6 +58,9 @@ export class CacheMemoizeSettings {
     }
     if (onEvent !== undefined && typeof onEvent !== 'function')
       throw new CacheConfigError(Messages.onEventNotAFunction());
+    const { enabled = DEFAULT_ENABLED } = options;
+    if (typeof enabled !== 'boolean') throw new CacheConfigError(Messages.invalidEnabled(enabled));
+    this.enabled = enabled;
     this.throwOnStoreError = onStoreError === 'throw';
     this.onEvent = onEvent;
     this.credentialHeaders = credentialHeadersOf(options.credentialHeaders);

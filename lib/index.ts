@@ -1,5 +1,6 @@
 export { CacheMemoizeModule } from './cache-memoize.module.js';
 export { CacheMemoize, type MemoizableMethod } from './decorators/cache-memoize.decorator.js';
+export { CacheInvalidate } from './decorators/cache-invalidate.decorator.js';
 export { CacheMemoizeConfig } from './decorators/cache-memoize-config.decorator.js';
 export { CacheMemoizeInterceptor } from './interceptors/cache-memoize.interceptor.js';
 export type { CachedHandlerInfo } from './interceptors/cached-handler.js';
@@ -21,7 +22,17 @@ export {
 } from './errors.js';
 export type { Duration } from './utils/duration.js';
 export type { CacheMemoizeEvent, CacheMemoizeEventType, HitTier } from './interfaces/cache-memoize-event.interface.js';
-export type { MemoizeContext, MemoizeDefaults, MemoizeOptions } from './interfaces/memoize-options.interface.js';
+export type {
+  MemoizeContext,
+  MemoizeDefaults,
+  MemoizeOptions,
+  MemoizeResultContext,
+} from './interfaces/memoize-options.interface.js';
+export type {
+  InvalidateContext,
+  InvalidateOptions,
+  InvalidateTargets,
+} from './interfaces/invalidate-options.interface.js';
 export type {
   CacheDefinition,
   CacheMemoizeModuleOptions,
@@ -31,4 +42,5 @@ export type {
   MemoryCacheDefinition,
   RedisCacheDefinition,
   TelemetryOptions,
+  RedisClient,
 } from './interfaces/module-options.interface.js';

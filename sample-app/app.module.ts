@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { CacheMemoizeModule, type CacheMemoizeModuleOptions } from '../lib/index.js';
+import { IndexController } from './index.controller.js';
 import { PostsModule } from './posts/posts.module.js';
 import { StatsController } from './stats.controller.js';
 
@@ -10,7 +12,11 @@ import { StatsController } from './stats.controller.js';
 function cacheOptions(): CacheMemoizeModuleOptions {
   const url = process.env.REDIS_URL;
   return {
-    namespace: 'sample-blog',
+    // The sample's posts live in memory and are reset on every start, while Redis keeps what
+    // the previous run cached: under a fixed namespace a restarted sample would serve pages
+    // of posts it no longer has. A namespace per start makes each run begin clean (entries of
+    // earlier runs expire with their ttl). An app whose data outlives it keeps one namespace.
+    namespace: `sample-blog:${randomUUID().slice(0, 8)}`,
     caches: url
       ? { default: { store: 'redis', url, local: { lease: '1s' } } }
       : { default: { store: 'memory', max: 1_000 } },
@@ -19,6 +25,6 @@ function cacheOptions(): CacheMemoizeModuleOptions {
 
 @Module({
   imports: [CacheMemoizeModule.forRoot(cacheOptions()), PostsModule],
-  controllers: [StatsController],
+  controllers: [IndexController, StatsController],
 })
 export class AppModule {}

@@ -4,7 +4,7 @@ import { Messages } from '../cache-memoize.messages.js';
 import { CacheConfigError } from '../errors.js';
 import type { MemoizeOptions } from '../interfaces/memoize-options.interface.js';
 import type { Duration } from '../utils/duration.js';
-import { createTrampoline, type MemoizeBinding } from './trampoline.js';
+import { createTrampoline, type Given, type MemoizeBinding } from './trampoline.js';
 
 /** What `@CacheMemoize` records on the method, for the explorer and the interceptor. */
 export interface CacheMemoizeMetadata {
@@ -26,11 +26,15 @@ export type MemoizableMethod = (...args: never[]) => Promise<unknown> | Observab
  */
 // The `any` defaults, fixed by the API, let untyped callbacks compile: `key: (user) => user.id`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function CacheMemoize<A extends unknown[] = any[], R = any>(options?: MemoizeOptions<A, R> | Duration) {
+export function CacheMemoize<A extends unknown[] = any[], R = any>(
+  options?: MemoizeOptions<Given<A>, Given<R>> | Duration,
+) {
   const normalized = (
     typeof options === 'object' && options !== null ? options : options === undefined ? {} : { ttl: options }
   ) as MemoizeOptions;
-  return <T extends MemoizableMethod>(
+  // T is the method: its parameters and result must fit A and R, so type parameters given
+  // explicitly (`@CacheMemoize<[number], Post>`) are checked against the method they decorate.
+  return <T extends (...args: A) => Promise<R> | Observable<R>>(
     target: object,
     propertyKey: string | symbol,
     descriptor: TypedPropertyDescriptor<T>,

@@ -1,4 +1,4 @@
-/** What a wired method is handed to: a MemoizedMethod, or the interceptor's hold on a keyed controller handler. */
+/** What a wired method is handed to: a MemoizedMethod, an InvalidatingMethod, or the interceptor's hold on a keyed controller handler. */
 export interface MemoizedCall {
   invoke(instance: object, args: unknown[]): unknown;
 }
@@ -16,9 +16,52 @@ export interface MemoizeBinding {
 }
 
 /**
+ * `T`, but never inferred from where it is used: a decorator's type parameters come from
+ * what the user writes (`@CacheMemoize<[number], Post>`) or default to `any`, never from a
+ * callback such as `key: (id: number) => id`, which may look at fewer arguments than the
+ * method has. (TypeScript 5.4's `NoInfer`, written so older compilers read it too.)
+ */
+export type Given<T> = [T][T extends unknown ? 0 : never];
+
+/** An application whose instances exist but are not wired yet: compiled, not yet initialised. */
+export interface PendingWiring {
+  wireNow(): void;
+}
+
+/**
+ * Most Nest unit tests call `Test.createTestingModule(...).compile()` and never `init()`, so
+ * `onModuleInit` never wires them. Their explorers wait here, and the first call that finds
+ * no memoizer wires them; once an application is wired it leaves this set, so the cost is
+ * one size check on calls Nest's instances never make.
+ */
+const pending = new Set<PendingWiring>();
+
+export const pendingWiring = {
+  add: (application: PendingWiring): void => void pending.add(application),
+  delete: (application: PendingWiring): void => void pending.delete(application),
+  /**
+   * Wires every compiled application not wired yet. An application that fails (a
+   * configuration error) leaves the set, and its error is returned, not thrown: it may belong
+   * to another application than the caller's.
+   */
+  flush(): unknown {
+    if (pending.size === 0) return undefined;
+    let failure: unknown;
+    for (const application of [...pending]) {
+      try {
+        application.wireNow();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    return failure;
+  },
+};
+
+/**
  * Replaces a decorated method on the prototype, so that every way of calling it (from
- * another provider, from `this`, from a subclass) reaches the memoizer. An instance that
- * Nest did not create, or a `super` call, runs the original method.
+ * another provider, from `this`, from a subclass, from a route) reaches the memoizer. An
+ * instance that Nest did not create, or a `super` call, runs the original method.
  */
 export function createTrampoline(
   original: Function,
@@ -29,7 +72,13 @@ export function createTrampoline(
   const trampoline = function (this: unknown, ...args: unknown[]): unknown {
     if (this != null) {
       const self = this as { [slot]?: MemoizedCall };
-      const memoized = self[slot] ?? byClass.get(self.constructor);
+      let memoized = self[slot] ?? byClass.get(self.constructor);
+      if (memoized === undefined && pending.size !== 0) {
+        const failure = pendingWiring.flush();
+        memoized = self[slot] ?? byClass.get(self.constructor);
+        // Still unwired: the error most likely belongs to this instance's own application.
+        if (memoized === undefined && failure !== undefined) throw failure;
+      }
       if (memoized !== undefined) return memoized.invoke(self, args);
     }
     return original.apply(this, args);

@@ -1,15 +1,18 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, ModulesContainer } from '@nestjs/core';
+import { STATIC_CONTEXT } from '@nestjs/core/injector/constants.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
+import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
-import type { MemoizeBinding, MemoizedCall } from '../decorators/trampoline.js';
+import { type MemoizeBinding, type MemoizedCall, pendingWiring } from '../decorators/trampoline.js';
 import { ResolverCall } from '../interceptors/resolver-scope.js';
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
 import type { MemoizedMethod } from '../memoizer/memoized-method.js';
+import { InvalidatingMethodFactory } from './invalidating-method.factory.js';
 import { MemoizedMethodFactory } from './memoized-method.factory.js';
 import { methodRole } from './method-kind.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
@@ -17,47 +20,97 @@ import { assertOneRoot } from './module-checks.js';
 
 /**
  * Wires every `@CacheMemoize` method of every provider (GraphQL resolvers included) and every
- * controller method that is not an HTTP route (message handlers, plain methods) to this
- * application's memoizer at bootstrap: singletons through their own instance, request-scoped
- * and transient ones through their class.
+ * controller method that is not an HTTP route (message handlers, plain methods), and every
+ * `@CacheInvalidate` method of every provider and controller, to this application: singletons
+ * through their own instance, request-scoped and transient ones through their class. It runs
+ * at `onModuleInit`, or earlier, at the first call on an instance of an application that was
+ * compiled but not initialised (a unit test that never calls `init()`).
  */
 @Injectable()
 export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   /** The forFeature defaults each memoizer was made with: one class provided by two modules must agree. */
   private readonly defaultsOf = new WeakMap<MemoizedMethod, MemoizeDefaults | undefined>();
   private readonly classBindings: Array<{ binding: MemoizeBinding; type: Function; call: MemoizedCall }> = [];
+  private readonly wired = new WeakSet<InstanceWrapper>();
+  /** Until every provider and controller is wired, or a configuration error was raised. */
+  private pending = true;
+  private readonly invalidators = new Map<Function, Map<string, MemoizedCall>>();
   private readonly resolverCalls = new WeakMap<MemoizedMethod, MemoizedCall>();
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly accessor: CacheMemoizeMetadataAccessor,
     private readonly factory: MemoizedMethodFactory,
+    private readonly invalidatingFactory: InvalidatingMethodFactory,
     private readonly methods: MemoizedMethodRegistry,
+    private readonly settings: CacheMemoizeSettings,
     private readonly modules: ModulesContainer,
-  ) {}
+  ) {
+    pendingWiring.add(this);
+    methods.wireFirst = () => {
+      if (this.pending) this.wireNow();
+    };
+  }
 
   onModuleInit(): void {
-    assertOneRoot(this.modules);
-    for (const wrapper of this.discovery.getProviders()) {
-      if (!wrapper.isAlias) this.wire(wrapper, false);
+    this.wireNow();
+  }
+
+  /** Wires every provider and controller whose instance exists; done once all are. */
+  wireNow(): void {
+    let complete = true;
+    try {
+      assertOneRoot(this.modules);
+      for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
+      for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+    } catch (error) {
+      // A configuration error is raised once (to bootstrap, or to the first call of a compiled
+      // module), never again to calls of other applications in the process.
+      this.settle();
+      throw error;
     }
-    // Message handlers and plain methods of controllers; their HTTP routes are the interceptor's.
-    for (const wrapper of this.discovery.getControllers()) this.wire(wrapper, true);
+    if (complete) this.settle();
   }
 
   /** Another application may still use the classes: only undo what this one did. */
   onModuleDestroy(): void {
+    this.settle();
     for (const { binding, type, call } of this.classBindings) {
       if (binding.byClass.get(type) === call) binding.byClass.delete(type);
     }
   }
 
-  private wire(wrapper: InstanceWrapper, controller: boolean): void {
+  private settle(): void {
+    this.pending = false;
+    pendingWiring.delete(this);
+  }
+
+  /** Wires one wrapper, unless its instance is still being made; false then. */
+  private visit(wrapper: InstanceWrapper, isProvider: boolean): boolean {
+    if (wrapper.isAlias || this.wired.has(wrapper)) return true;
     const singleton = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+    if (singleton && !wrapper.getInstanceByContextId(STATIC_CONTEXT).isResolved) return false;
+    const transients = transientInstances(wrapper);
+    if (transients === undefined) return false;
+    this.wired.add(wrapper);
     const instance: object | undefined = singleton ? wrapper.instance : undefined;
     const type = singleton ? instance?.constructor : wrapper.inject ? undefined : wrapper.metatype;
-    if (typeof type !== 'function' || !type.prototype) return;
+    if (typeof type !== 'function' || !type.prototype) return true;
+    const targets = [instance, ...transients].filter((target) => target !== undefined);
+    this.wireMemoized(wrapper, type, instance, targets, !isProvider);
+    this.wireInvalidating(type, targets);
+    return true;
+  }
+
+  private wireMemoized(
+    wrapper: InstanceWrapper,
+    type: Function,
+    instance: object | undefined,
+    targets: object[],
+    controller: boolean,
+  ): void {
     for (const { methodName, method, metadata } of this.accessor.getMemoizedMethods(type)) {
+      // A controller's HTTP routes are the interceptor's; its message handlers and plain methods are wired here.
       const role = methodRole(type, methodName, method, `${type.name}.${methodName}`);
       if (controller && role.kind === 'route') continue;
       const moduleDefaults = featureDefaultsOf(wrapper);
@@ -70,11 +123,26 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
       }
       this.methods.add(type, methodName, memoized, instance);
       const call = role.kind === 'resolver' ? this.resolverCall(memoized, metadata) : memoized;
-      const attached = [instance, ...transientInstances(wrapper)].filter((target) => target !== undefined);
-      if (attached.length === 0 || !attached.every((target) => this.attach(target, metadata.binding.slot, call))) {
-        metadata.binding.byClass.set(type, call);
-        this.classBindings.push({ binding: metadata.binding, type, call });
-      }
+      // Disabled: options are still checked and InvalidationService still knows the method, but calls run it directly.
+      if (this.settings.enabled) this.bind(metadata.binding, type, call, targets);
+    }
+  }
+
+  private wireInvalidating(type: Function, targets: object[]): void {
+    for (const { methodName, metadata } of this.accessor.getInvalidatingMethods(type)) {
+      let byName = this.invalidators.get(type);
+      if (!byName) this.invalidators.set(type, (byName = new Map()));
+      let invalidating = byName.get(methodName);
+      if (!invalidating)
+        byName.set(methodName, (invalidating = this.invalidatingFactory.create(type, methodName, metadata)));
+      this.bind(metadata.binding, type, invalidating, targets);
+    }
+  }
+
+  private bind(binding: MemoizeBinding, type: Function, call: MemoizedCall, targets: object[]): void {
+    if (targets.length === 0 || !targets.every((target) => this.attach(target, binding.slot, call))) {
+      binding.byClass.set(type, call);
+      this.classBindings.push({ binding, type, call });
     }
   }
 
@@ -108,13 +176,14 @@ export function featureDefaultsOf(wrapper: InstanceWrapper): MemoizeDefaults | u
 
 /**
  * The instances of a transient provider that Nest made at bootstrap, one per consumer: they
- * carry their application's memoizer like singletons do. Request-scoped instances, made
- * later, are served through their class.
+ * carry their application's memoizer like singletons do; `undefined` while some are still
+ * being made. Request-scoped instances, made later, are served through their class.
  */
-function transientInstances(wrapper: InstanceWrapper): object[] {
+function transientInstances(wrapper: InstanceWrapper): object[] | undefined {
   if (!wrapper.isTransient || !wrapper.isDependencyTreeStatic()) return [];
-  return wrapper
-    .getStaticTransientInstances()
-    .map((perContext) => perContext?.instance as object | undefined)
+  const perContext = wrapper.getStaticTransientInstances();
+  if (perContext.some((host) => host !== undefined && !host.isResolved)) return undefined;
+  return perContext
+    .map((host) => host?.instance as object | undefined)
     .filter((instance): instance is object => instance !== undefined && instance !== null);
 }

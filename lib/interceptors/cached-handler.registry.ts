@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { Messages } from '../cache-memoize.messages.js';
+import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
 import { CacheConfigError } from '../errors.js';
 import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata.accessor.js';
@@ -12,7 +13,6 @@ import { type CachedHandler, routeFacts, routeTemplate } from './cached-handler.
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';
 import { unvariedCredentials } from './personal-request.js';
-import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { methodRole } from '../explorer/method-kind.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
 
@@ -95,6 +95,8 @@ export class CachedHandlerRegistry implements OnModuleInit {
     const route = routeTemplate(type, method);
     const site = { type, methodName, isHandler: true, route, moduleDefaults: featureDefaultsOf(wrapper) };
     const memoized = this.factory.create(site, { options: handlerOptions(options), binding });
+    // Disabled: checked like the others, but the interceptor lets every request through.
+    if (!this.settings.enabled) return;
     const keyed = options.key !== undefined;
     // Nest calls the handler through its trampoline: point it at the hold, unless a provider registration got there first.
     if (keyed && !binding.byClass.has(type)) binding.byClass.set(type, HeldRequest.holdFor(binding));

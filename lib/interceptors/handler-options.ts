@@ -1,7 +1,7 @@
-import type { MemoizeContext, MemoizeOptions } from '../interfaces/memoize-options.interface.js';
+import type { MemoizeOptions, MemoizeResultContext } from '../interfaces/memoize-options.interface.js';
 import { type CachedResponse, isStorable } from './cached-response.js';
 
-type Callback<T> = (ctx: MemoizeContext) => T;
+type Callback<T> = (ctx: MemoizeResultContext) => T;
 
 /**
  * A handler's options as the memoizer sees them. Its entries hold a CachedResponse, so

@@ -16,6 +16,12 @@ export interface MemoizeContext<A extends unknown[] = any[], R = any> {
   key: string;
 }
 
+/** What callbacks that run once the result is known are told: `result` is set. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface MemoizeResultContext<A extends unknown[] = any[], R = any> extends MemoizeContext<A, R> {
+  result: R;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface MemoizeOptions<A extends unknown[] = any[], R = any> {
   /**
@@ -23,7 +29,7 @@ export interface MemoizeOptions<A extends unknown[] = any[], R = any> {
    * so the ttl can follow the data.
    * @default the class, module or root `ttl` ('1m')
    */
-  ttl?: Duration | ((ctx: MemoizeContext<A, R>) => Duration);
+  ttl?: Duration | ((ctx: MemoizeResultContext<A, R>) => Duration);
   /**
    * Alias of the cache to use, one of `forRoot({ caches })`.
    * @default the root `defaultCache` ('default')
@@ -40,11 +46,11 @@ export interface MemoizeOptions<A extends unknown[] = any[], R = any> {
    */
   key?: (...args: A) => unknown;
   /** Tags of the entry, for `InvalidationService.invalidateTags`. A function gets the result. */
-  tags?: string[] | ((ctx: MemoizeContext<A, R>) => string[]);
+  tags?: string[] | ((ctx: MemoizeResultContext<A, R>) => string[]);
   /** When it returns true, the call goes straight to the method: no read, no write. */
   skip?: (ctx: MemoizeContext<A, R>) => boolean;
   /** When it returns true for a result, that result is not stored. */
-  unless?: (ctx: MemoizeContext<A, R>) => boolean;
+  unless?: (ctx: MemoizeResultContext<A, R>) => boolean;
   /**
    * `false` is guard mode: the method runs at most once per ttl and key; the first call
    * resolves to its result, later calls within the ttl to `undefined`.
@@ -52,7 +58,7 @@ export interface MemoizeOptions<A extends unknown[] = any[], R = any> {
    */
   storeResult?: boolean;
   /** Called on every hit, with the call's arguments and the cached result. */
-  onHit?: (ctx: MemoizeContext<A, R>) => void;
+  onHit?: (ctx: MemoizeResultContext<A, R>) => void;
   /** Called on every miss, with the call's arguments, before the method runs. */
   onMiss?: (ctx: MemoizeContext<A, R>) => void;
   /** An entry older than this is returned at once and recomputed once in the background. */

@@ -1,5 +1,5 @@
 import type { Cache } from 'cache-manager';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Duration } from '../utils/duration.js';
 import type { CacheMemoizeEvent } from './cache-memoize-event.interface.js';
 
@@ -14,13 +14,27 @@ export interface MemoryCacheDefinition {
   clone?: boolean;
 }
 
+/**
+ * What the library needs of a `Redis` or `Cluster` you hand it: what ioredis 5 and 6 both
+ * have. Typed by shape rather than by ioredis's classes, so the client of the ioredis your
+ * app installed fits whichever version that is (the classes of two copies never match).
+ */
+export interface RedisClient {
+  readonly status: string;
+  readonly isCluster: boolean;
+  sendCommand(...args: never[]): unknown;
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
 /** A Redis (or Redis Cluster) shared by every process of the app. */
 export interface RedisCacheDefinition {
   store: 'redis';
   /** e.g. `redis://127.0.0.1:6379`. */
   url?: string;
-  /** ioredis options, or a connected ioredis `Redis` or `Cluster` to reuse. */
-  redis?: RedisOptions | Redis | Cluster;
+  /** ioredis options, or your own ioredis (5 or 6) `Redis` or `Cluster` to reuse; you close it. */
+  redis?: RedisOptions | RedisClient;
   /** Default ttl of the methods using this alias. */
   ttl?: Duration;
   /** The lock of methods with `lock: 'distributed'` on this alias. */
@@ -93,6 +107,14 @@ export interface CacheMemoizeModuleOptions {
   onStoreError?: 'bypass' | 'throw';
   /** Receives every hit, miss, stale, refresh, error, invalidate and bypass. */
   onEvent?: (event: CacheMemoizeEvent) => void;
+  /**
+   * `false` turns memoization off, e.g. in tests: every call runs its method, nothing is
+   * read or stored and no connection is opened, invalidations resolve at once, and every
+   * service (`InvalidationService`, `CacheRegistry`, `CacheMemoizeStats`) stays injectable.
+   * Options are still checked at bootstrap.
+   * @default true
+   */
+  enabled?: boolean;
   /**
    * More request headers that carry a user's or tenant's identity, e.g. `['x-tenant-id']`.
    * A request carrying one is personal: a cached handler answers it from the cache only if it

@@ -10,6 +10,7 @@ import type {
   MemoryCacheDefinition,
   RedisCacheDefinition,
 } from './module-options.interface.js';
+import type { InvalidateOptions } from './invalidate-options.interface.js';
 import type { MemoizeDefaults, MemoizeOptions } from './memoize-options.interface.js';
 
 /**
@@ -33,6 +34,7 @@ export const ROOT_OPTION_NAMES = names<CacheMemoizeModuleOptions>({
   onEvent: true,
   credentialHeaders: true,
   telemetry: true,
+  enabled: true,
 });
 
 export const TELEMETRY_OPTION_NAMES = names<TelemetryOptions>({ metrics: true, traces: true, hitSpans: true });
@@ -86,6 +88,9 @@ export const DEFAULTS_OPTION_NAMES = names<MemoizeDefaults>({
   staleIfError: true,
   lock: true,
 });
+
+/** Each options object of `@CacheInvalidate()`. */
+export const INVALIDATE_OPTION_NAMES = names<InvalidateOptions>({ tags: true, prefixes: true, cache: true });
 
 /** Raises a CacheConfigError naming `where` and the first name of `options` not in `known`. */
 export function assertKnownOptions(options: object, known: ReadonlySet<string>, where: string): void {

@@ -1,7 +1,7 @@
 import { MAX_TTL_MS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheConfigError } from '../errors.js';
-import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
+import type { MemoizeResultContext } from '../interfaces/memoize-options.interface.js';
 import type { StoredEntry } from '../stores/memo-store.interface.js';
 import { deepCopy } from '../serialization/deep-copy.js';
 import { toMilliseconds } from '../utils/duration.js';
@@ -18,7 +18,7 @@ export function buildEntry(
   config: MethodConfig,
   outcome: Outcome,
   stamp: number,
-  context: () => MemoizeContext,
+  context: () => MemoizeResultContext,
 ): StoredEntry | undefined {
   const needsContext =
     config.unless !== undefined || typeof config.ttl === 'function' || typeof config.tags === 'function';
@@ -37,15 +37,15 @@ export function buildEntry(
   };
 }
 
-function computedTags(config: MethodConfig, ctx: MemoizeContext): readonly string[] {
-  const tags = (config.tags as (ctx: MemoizeContext) => unknown)(ctx);
+function computedTags(config: MethodConfig, ctx: MemoizeResultContext): readonly string[] {
+  const tags = (config.tags as (ctx: MemoizeResultContext) => unknown)(ctx);
   if (!isTagList(tags)) throw new CacheConfigError(Messages.invalidComputedTags(config.owner, tags));
   return tags;
 }
 
 /** A ttl function's answer, bounded like a configured ttl: garbage is the method's mistake, not the store's. */
-function computedTtl(config: MethodConfig, ctx: MemoizeContext): number {
-  const given: unknown = (config.ttl as (ctx: MemoizeContext) => unknown)(ctx);
+function computedTtl(config: MethodConfig, ctx: MemoizeResultContext): number {
+  const given: unknown = (config.ttl as (ctx: MemoizeResultContext) => unknown)(ctx);
   const ttl = toMilliseconds(given);
   if (ttl === undefined || ttl > MAX_TTL_MS)
     throw new CacheConfigError(Messages.invalidComputedTtl(config.owner, given));

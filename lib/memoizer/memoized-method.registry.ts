@@ -15,6 +15,11 @@ export class MemoizedMethodRegistry {
   private readonly byType = new Map<Function, Map<string, Registration>>();
   /** Controller handlers cached by the interceptor: counted in stats, keyed by request, so not found by `find`. */
   private readonly handlers: MemoizedMethod[] = [];
+  /**
+   * Set by this application's explorer: wires the application first if it was compiled but
+   * never initialised, so `InvalidationService` and stats find its methods in such a spec.
+   */
+  wireFirst?: () => void;
 
   get(type: Function, methodName: string): MemoizedMethod | undefined {
     return this.byType.get(type)?.get(methodName)?.memoized;
@@ -29,6 +34,7 @@ export class MemoizedMethodRegistry {
 
   /** The registration of `Type.method`, or a CacheConfigError listing what is memoized. */
   find(type: Function, methodName: PropertyKey): Registration {
+    this.wireFirst?.();
     const found = this.byType.get(type)?.get(String(methodName));
     if (found) return found;
     const known = this.providerMethods().map((memoized) => memoized.config.owner);
@@ -41,6 +47,7 @@ export class MemoizedMethodRegistry {
 
   /** Every memoized provider method and cached controller handler, for stats. */
   all(): MemoizedMethod[] {
+    this.wireFirst?.();
     return [...this.providerMethods(), ...this.handlers];
   }
 

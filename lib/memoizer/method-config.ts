@@ -1,5 +1,5 @@
 import type { CacheMemoizeEvent } from '../interfaces/cache-memoize-event.interface.js';
-import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
+import type { MemoizeContext, MemoizeResultContext } from '../interfaces/memoize-options.interface.js';
 import type { KeyBuilder } from '../keys/key-builder.js';
 import type { MethodInstruments } from '../observability/method-instruments.js';
 import type { EntryScope, MemoStore } from '../stores/memo-store.interface.js';
@@ -30,12 +30,12 @@ export interface MethodConfig {
   scope: EntryScope;
   returnMode: ReturnMode;
   /** Fixed ttl in ms, or a function of the call and its result. */
-  ttl: number | ((ctx: MemoizeContext) => Duration);
-  tags?: readonly string[] | ((ctx: MemoizeContext) => string[]);
+  ttl: number | ((ctx: MemoizeResultContext) => Duration);
+  tags?: readonly string[] | ((ctx: MemoizeResultContext) => string[]);
   skip?: (ctx: MemoizeContext) => boolean;
-  unless?: (ctx: MemoizeContext) => boolean;
+  unless?: (ctx: MemoizeResultContext) => boolean;
   storeResult: boolean;
-  onHit?: (ctx: MemoizeContext) => void;
+  onHit?: (ctx: MemoizeResultContext) => void;
   onMiss?: (ctx: MemoizeContext) => void;
   refreshAfterMs?: number;
   staleIfErrorMs: number;

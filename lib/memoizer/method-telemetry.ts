@@ -1,6 +1,6 @@
 import { Messages } from '../cache-memoize.messages.js';
 import type { CacheMemoizeEventType, HitTier } from '../interfaces/cache-memoize-event.interface.js';
-import type { MemoizeContext } from '../interfaces/memoize-options.interface.js';
+import type { MemoizeResultContext } from '../interfaces/memoize-options.interface.js';
 import { asStoreError } from '../errors.js';
 import { MethodStats } from '../observability/method-stats.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
@@ -18,13 +18,19 @@ export class MethodTelemetry {
     private readonly log: RateLimitedLogger,
   ) {}
 
-  context(instance: object, args: unknown[], key: string, result: unknown): MemoizeContext {
+  context(instance: object, args: unknown[], key: string, result: unknown): MemoizeResultContext {
     const { className, methodName } = this.config;
     return { args, result, instance, className, methodName, key };
   }
 
   /** Runs onHit or onMiss; a throwing callback is logged, not passed on. */
-  callback(fn: (ctx: MemoizeContext) => void, instance: object, args: unknown[], key: string, result: unknown): void {
+  callback(
+    fn: (ctx: MemoizeResultContext) => void,
+    instance: object,
+    args: unknown[],
+    key: string,
+    result: unknown,
+  ): void {
     try {
       fn(this.context(instance, args, key, result));
     } catch (error) {

@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
+import { intoThisRealm, SAME_REALM } from './realm.js';
 
 /** Every encoded entry starts with this, so a foreign or older value is never misread. */
 const TEXT_HEADER = 'cm1:';
@@ -28,16 +29,22 @@ export const entryCodec = {
   /** `undefined` for anything this codec did not write; throws on a damaged entry. */
   decode<T extends object>(text: unknown): T | undefined {
     if (typeof text !== 'string' || !text.startsWith(TEXT_HEADER)) return undefined;
-    return deserialize(Buffer.from(text.slice(TEXT_HEADER.length), 'base64')) as T;
+    return read<T>(Buffer.from(text.slice(TEXT_HEADER.length), 'base64'));
   },
 
   /** The bare bytes, for a store that frames them behind a header of its own. */
   pack,
 
   unpack<T extends object>(bytes: Buffer): T {
-    return deserialize(bytes) as T;
+    return read<T>(bytes);
   },
 };
+
+/** Values in the caller's realm: the same objects outside a `vm` context, a copy inside one (Jest). */
+function read<T>(bytes: Buffer): T {
+  const value = deserialize(bytes) as T;
+  return SAME_REALM ? value : intoThisRealm(value);
+}
 
 function pack(value: object): Buffer {
   try {

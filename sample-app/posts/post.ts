@@ -5,3 +5,5 @@ export interface Post {
   keywords: string[];
   publishedAt: Date;
 }
+
+export type PostChanges = Partial<Pick<Post, 'title' | 'keywords'>>;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Put, UseInterceptors } from '@nestjs/common';
 import { CacheMemoize, CacheMemoizeInterceptor } from '../../lib/index.js';
-import type { Post } from './post.js';
+import type { Post, PostChanges } from './post.js';
 import { PostsService } from './posts.service.js';
 
 interface PostPage {
@@ -22,12 +22,9 @@ export class PostsController {
 
   /** Tagged with every post it shows, so updating any of them drops the page. */
   @Get(':slug')
-  @CacheMemoize({
+  @CacheMemoize<[string], PostPage>({
     ttl: '1m',
-    tags: ({ result }) => [
-      `post:${(result as PostPage).post.id}`,
-      ...(result as PostPage).related.map((p) => `post:${p.id}`),
-    ],
+    tags: ({ result }) => [`post:${result.post.id}`, ...result.related.map((p) => `post:${p.id}`)],
   })
   async show(@Param('slug') slug: string): Promise<PostPage> {
     const post = await this.posts.findBySlug(slug);
@@ -35,8 +32,9 @@ export class PostsController {
     return { post, related: related.map(({ id, slug, title }) => ({ id, slug, title })) };
   }
 
+  /** The service's @CacheInvalidate has dropped every page showing the post by the time this answers. */
   @Put(':slug')
-  update(@Param('slug') slug: string, @Body() changes: Partial<Pick<Post, 'title' | 'keywords'>>): Promise<Post> {
+  update(@Param('slug') slug: string, @Body() changes: PostChanges): Promise<Post> {
     return this.posts.update(slug, changes);
   }
 }

@@ -1,7 +1,7 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { Messages } from '../../cache-memoize.messages.js';
 import { CacheConfigError } from '../../errors.js';
-import type { RedisCacheDefinition } from '../../interfaces/module-options.interface.js';
+import type { RedisCacheDefinition, RedisClient } from '../../interfaces/module-options.interface.js';
 
 /** The client of one Redis alias, and whether the alias opened it (and so closes it). */
 export interface RedisConnection {
@@ -46,6 +46,16 @@ const FAIL_FAST: RedisOptions = {
 
 /** Opens (or adopts) the client of a `{ store: 'redis' }` alias, validating its definition. */
 export function connectRedis(alias: string, definition: RedisCacheDefinition): RedisConnection {
+  assertRedisDefinition(alias, definition);
+  const { url, redis } = definition;
+  // Any ioredis 5 or 6 client: the library only uses what both have (see RedisClient).
+  if (isClient(redis)) return { client: redis as unknown as Redis | Cluster, owned: false };
+  const options: RedisOptions = { ...FAIL_FAST, ...(redis as RedisOptions | undefined) };
+  return { client: url === undefined ? new Redis(options) : new Redis(url, options), owned: true };
+}
+
+/** Checks a `{ store: 'redis' }` definition without connecting. */
+export function assertRedisDefinition(alias: string, definition: RedisCacheDefinition): void {
   const { url, redis } = definition;
   if (url !== undefined && (typeof url !== 'string' || !isRedisUrl(url))) {
     throw new CacheConfigError(Messages.invalidRedisUrl(alias, url));
@@ -53,17 +63,12 @@ export function connectRedis(alias: string, definition: RedisCacheDefinition): R
   if (redis !== undefined && (typeof redis !== 'object' || redis === null)) {
     throw new CacheConfigError(Messages.invalidRedisOption(alias));
   }
-  if (isClient(redis)) {
-    if (url !== undefined) throw new CacheConfigError(Messages.redisUrlAndClient(alias));
-    return { client: redis, owned: false };
-  }
-  const options: RedisOptions = { ...FAIL_FAST, ...redis };
-  return { client: url === undefined ? new Redis(options) : new Redis(url, options), owned: true };
+  if (isClient(redis) && url !== undefined) throw new CacheConfigError(Messages.redisUrlAndClient(alias));
 }
 
 /** A Redis or Cluster instance (from any copy of ioredis), rather than options for one. */
-function isClient(value: unknown): value is Redis | Cluster {
-  const candidate = value as Partial<Redis> | undefined;
+function isClient(value: unknown): value is RedisClient {
+  const candidate = value as Partial<RedisClient> | undefined;
   return typeof candidate?.sendCommand === 'function' && typeof candidate.defineCommand === 'function';
 }
 
