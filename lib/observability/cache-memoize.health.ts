@@ -21,9 +21,10 @@ export type CacheMemoizeHealthResult<Key extends string = 'cache'> = {
 /**
  * A health indicator for `@nestjs/terminus`: every Redis alias answers a PING within
  * `storeTimeout`. Memory and `{ cache }` aliases are not checked (a memory alias cannot be
- * down; a Cache handed in is its owner's to check). Once two-tier aliases exist, it will also
- * report whether each hears invalidations. It needs nothing from Terminus at run time: its
- * result has the shape Terminus reads, so apps without Terminus can call it too.
+ * down; a Cache handed in is its owner's to check). A two-tier alias is also down while it
+ * does not hear invalidations (its lease lapsed), even if its Redis answers. It needs nothing
+ * from Terminus at run time: its result has the shape Terminus reads, so apps without
+ * Terminus can call it too.
  *
  * ```ts
  * @Get('health') @HealthCheck()

@@ -8,6 +8,9 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 export class TcpProxy {
   private readonly pairs = new Set<[Socket, Socket]>();
   private held = false;
+  /** Connections that sent a (S)SUBSCRIBE: pub/sub subscribers, which can be partitioned alone. */
+  private readonly subscribers = new Set<Socket>();
+  private subscribersHeld = false;
   /** What was sent during the partition, per destination, in order. */
   private readonly queued = new Map<Socket, Buffer[]>();
 
@@ -24,6 +27,8 @@ export class TcpProxy {
       proxy.forward(upstream, client);
       const end = () => {
         proxy.pairs.delete(pair);
+        proxy.subscribers.delete(client);
+        proxy.subscribers.delete(upstream);
         client.destroy();
         upstream.destroy();
       };
@@ -41,18 +46,46 @@ export class TcpProxy {
 
   set partitioned(on: boolean) {
     this.held = on;
-    if (on) return;
-    for (const [destination, chunks] of this.queued) for (const chunk of chunks) destination.write(chunk);
-    this.queued.clear();
+    this.release();
+  }
+
+  /**
+   * Partitions only the pub/sub subscriber connections (those that sent SUBSCRIBE or
+   * SSUBSCRIBE), in both directions: published messages stop reaching them while every
+   * other connection, and so every command, still passes.
+   */
+  set subscribersPartitioned(on: boolean) {
+    this.subscribersHeld = on;
+    this.release();
+  }
+
+  /** Delivers, in order, what is no longer held back. */
+  private release(): void {
+    for (const [destination, chunks] of this.queued) {
+      if (this.holds(destination)) continue;
+      for (const chunk of chunks) destination.write(chunk);
+      this.queued.delete(destination);
+    }
+  }
+
+  private holds(socket: Socket): boolean {
+    return this.held || (this.subscribersHeld && this.subscribers.has(socket));
   }
 
   private forward(from: Socket, to: Socket): void {
     from.on('data', (chunk: Buffer) => {
-      if (!this.held) return void to.write(chunk);
+      // A client's commands reach the proxy before Redis answers them, so a subscriber is known before its first message.
+      if (/subscribe/i.test(chunk.toString('latin1')) && !this.subscribers.has(from)) this.markSubscriber(from, to);
+      if (!this.holds(to) && !this.queued.has(to)) return void to.write(chunk);
       const chunks = this.queued.get(to) ?? [];
       chunks.push(chunk);
       this.queued.set(to, chunks);
     });
+  }
+
+  private markSubscriber(a: Socket, b: Socket): void {
+    this.subscribers.add(a);
+    this.subscribers.add(b);
   }
 
   async stop(): Promise<void> {
