@@ -15,8 +15,6 @@ export const DEFAULT_STORE_TIMEOUT = '250ms';
 export const DEFAULT_MEMORY_MAX = 10_000;
 /** Encoded arguments longer than this are hashed so keys stay short. */
 export const MAX_ENCODED_KEY_LENGTH = 200;
-/** Invalidation marks live at least this long, and longer than any entry they may void. */
-export const MIN_MARK_LIFE_MS = 7 * 86_400_000;
 /** How long a deleted key refuses results of computations that started before the delete. */
 export const TOMBSTONE_LIFE_MS = 5 * 60_000;
 /** How long a distributed lock outlives a holder that stopped extending it (`lock.ttl`). */

@@ -3,7 +3,8 @@ import type { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import type { CacheMemoizeEvent } from '../interfaces/cache-memoize-event.interface.js';
 import type { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import type { MemoStore } from '../stores/memo-store.interface.js';
-import { Attr, type HitTier, Instrument, INSTRUMENTATION_SCOPE, type InvalidationKind } from './instruments.js';
+import type { HitTier } from '../interfaces/cache-memoize-event.interface.js';
+import { Attr, Instrument, INSTRUMENTATION_SCOPE, type InvalidationKind } from './instruments.js';
 import {
   failSpan,
   type MethodInstruments,

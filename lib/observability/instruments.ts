@@ -74,7 +74,6 @@ export const Attr = {
   errorType: 'error.type',
 } as const;
 
-export type { HitTier } from '../interfaces/cache-memoize-event.interface.js';
 export type InvalidationKind = 'call' | 'tag' | 'prefix' | 'all';
 export type StoreOperation = 'get' | 'set' | 'delete' | 'invalidate' | 'stamp';
 

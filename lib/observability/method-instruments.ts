@@ -1,6 +1,7 @@
 import type { Outcome } from '../memoizer/outcome.js';
 import type { RunReason } from '../memoizer/method-config.js';
-import { Attr, errorType, type HitTier } from './instruments.js';
+import type { HitTier } from '../interfaces/cache-memoize-event.interface.js';
+import { Attr, errorType } from './instruments.js';
 import type { OtelAttributes, OtelHistogram, OtelSpan, OtelTracer } from './otel-api.js';
 
 /** The attribute sets under which a method's counters are observed, built once at bootstrap. */
