@@ -40,23 +40,30 @@ export class DistributedExecution {
    * `execute` (run, then store) under the key's lock, or the entry another process stored:
    * for a miss any fresh entry, for a refresh only one computed after it was asked for, and
    * for a due entry one that is no longer due (another process refreshed it first).
+   * `seal` is told before each read of the entry, whose answer may become the outcome.
    */
-  async run(key: string, reason: RunReason, stamp: number, execute: () => Promise<Outcome>): Promise<Outcome> {
+  async run(
+    key: string,
+    reason: RunReason,
+    stamp: number,
+    seal: (() => void) | undefined,
+    execute: () => Promise<Outcome>,
+  ): Promise<Outcome> {
     const deadline = Date.now() + this.locks.waitMs;
-    const accepts = acceptance(reason, stamp);
+    const acceptance = acceptanceOf(reason, stamp, seal);
     // A refresh skips the look at the entry on its first try: an entry there is the one to replace.
     let recheck = reason !== 'refresh';
     for (;;) {
       const token = randomUUID();
-      const turn = await this.takeTurn(key, token, deadline, accepts);
+      const turn = await this.takeTurn(key, token, deadline, acceptance);
       if (typeof turn === 'object') return turn;
       if (turn === Turn.Failed) return execute();
-      if (turn === Turn.Held) return this.hold(key, token, recheck, accepts, execute);
+      if (turn === Turn.Held) return this.hold(key, token, recheck, acceptance, execute);
       if (turn === Turn.WaitedTooLong) {
         this.telemetry.lockWaitOver(this.locks.waitMs);
         return execute();
       }
-      const entry = await this.storedEntry(key, accepts);
+      const entry = await this.storedEntry(key, acceptance);
       if (entry !== undefined) return entry;
       // Released without a fresh entry: the holder failed or died. Take the lock if still free.
       recheck = true;
@@ -73,11 +80,11 @@ export class DistributedExecution {
     key: string,
     token: string,
     deadline: number,
-    accepts: (entry: StoredEntry) => boolean,
+    acceptance: Acceptance,
   ): Promise<Turn | StoredEntry> {
     try {
       if (await this.locks.acquire(key, token)) return Turn.Held;
-      const waited = await this.waitForRelease(key, deadline, accepts);
+      const waited = await this.waitForRelease(key, deadline, acceptance);
       return waited === true ? Turn.Released : waited === false ? Turn.WaitedTooLong : waited;
     } catch (error) {
       this.telemetry.storeError(error, key, Messages.lockFailed(this.config.owner, this.config.alias));
@@ -90,14 +97,14 @@ export class DistributedExecution {
     key: string,
     token: string,
     recheck: boolean,
-    accepts: (entry: StoredEntry) => boolean,
+    acceptance: Acceptance,
     execute: () => Promise<Outcome>,
   ): Promise<Outcome> {
     const renewal = setInterval(() => this.extend(key, token, renewal), this.locks.ttlMs / 3);
     renewal.unref();
     try {
       // Another process may have stored the entry between our read and our lock.
-      const entry = recheck ? await this.storedEntry(key, accepts) : undefined;
+      const entry = recheck ? await this.storedEntry(key, acceptance) : undefined;
       return entry ?? (await execute());
     } finally {
       clearInterval(renewal);
@@ -117,28 +124,25 @@ export class DistributedExecution {
   }
 
   /** True once nobody holds the lock, the entry once it is there, false at the deadline; throws when the store fails. */
-  private async waitForRelease(
-    key: string,
-    deadline: number,
-    accepts: (entry: StoredEntry) => boolean,
-  ): Promise<boolean | StoredEntry> {
+  private async waitForRelease(key: string, deadline: number, acceptance: Acceptance): Promise<boolean | StoredEntry> {
     let pause = FIRST_POLL_MS;
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await sleep(Math.min(pause, left));
-      const [held, entry] = await Promise.all([this.locks.isHeld(key), this.storedEntry(key, accepts)]);
+      const [held, entry] = await Promise.all([this.locks.isHeld(key), this.storedEntry(key, acceptance)]);
       if (!held) return true;
       if (entry !== undefined) return entry;
       pause = Math.min(pause * 2, MAX_POLL_MS);
     }
   }
 
-  /** The entry under `key` if it is fresh and `accepts` it; a store failure reads as none. */
-  private async storedEntry(key: string, accepts: (entry: StoredEntry) => boolean): Promise<StoredEntry | undefined> {
+  /** The entry under `key` if it is fresh and `acceptance` accepts it; a store failure reads as none. */
+  private async storedEntry(key: string, acceptance: Acceptance): Promise<StoredEntry | undefined> {
     try {
+      acceptance.seal?.();
       const entry = await this.config.store.get(key, this.config.scope);
-      return entry !== undefined && entry.freshUntil > Date.now() && accepts(entry) ? entry : undefined;
+      return entry !== undefined && entry.freshUntil > Date.now() && acceptance.accepts(entry) ? entry : undefined;
     } catch (error) {
       this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
       return undefined;
@@ -154,9 +158,16 @@ export class DistributedExecution {
   }
 }
 
+interface Acceptance {
+  /** Told before the entry is read: the read may become the outcome. */
+  seal?: () => void;
+  accepts(entry: StoredEntry): boolean;
+}
+
 /** Which stored entry makes running the method unnecessary. */
-function acceptance(reason: RunReason, stamp: number): (entry: StoredEntry) => boolean {
-  if (reason === 'refresh') return (entry) => entry.created >= stamp;
-  if (reason === 'due') return (entry) => entry.refreshAt === undefined || entry.refreshAt > Date.now();
-  return () => true;
+function acceptanceOf(reason: RunReason, stamp: number, seal: (() => void) | undefined): Acceptance {
+  if (reason === 'refresh') return { seal, accepts: (entry) => entry.created >= stamp };
+  if (reason === 'due')
+    return { seal, accepts: (entry) => entry.refreshAt === undefined || entry.refreshAt > Date.now() };
+  return { seal, accepts: () => true };
 }

@@ -13,6 +13,22 @@ import { runOriginal } from './run-original.js';
 export type Compute = (reason: RunReason) => Promise<Outcome>;
 
 /**
+ * A running execution. Callers join it until its result is sent to the store (it is then
+ * sealed): the store checks the result against every invalidation that reached it by then,
+ * so the result is good for the callers that arrived before, and for no one later (see join).
+ */
+class Flight {
+  sealed = false;
+  promise!: Promise<Outcome>;
+  readonly seal = () => {
+    this.sealed = true;
+  };
+
+  /** `epoch`: the store's joinEpoch when it began (see MemoStore.joinEpoch). */
+  constructor(readonly epoch: number | undefined) {}
+}
+
+/**
  * The executions of one memoized method: each runs the method once, stores its result,
  * and is shared by every concurrent caller with the same key (`lock: 'process'`), and with
  * `lock: 'distributed'` by every process on the alias (see distributed-execution.ts).
@@ -20,9 +36,7 @@ export type Compute = (reason: RunReason) => Promise<Outcome>;
 export class MethodExecutions {
   /** Whether the method hands out Observables; learned from its results when metadata did not say. */
   observable: boolean;
-  private readonly flights = new Map<string, Promise<Outcome>>();
-  /** For stores that have one, the joinEpoch each flight began under (see MemoStore.joinEpoch). */
-  private readonly epochs = new Map<string, number>();
+  private readonly flights = new Map<string, Flight>();
   /** Set for `lock: 'distributed'`: executions then also take turns with other processes. */
   private readonly distributed: DistributedExecution | undefined;
 
@@ -37,18 +51,24 @@ export class MethodExecutions {
   }
 
   /**
-   * The execution running for `key`, or a new one that later callers will join. A caller
-   * that joined a running execution whose result the store then refused (an invalidation,
-   * possibly in another process, overtook it) does not take that result: it may have
-   * started after the invalidation resolved, so it joins (or starts) an execution that
-   * began after it did.
+   * The execution running for `key`, or a new one that later callers will join. Only a
+   * result the store checked after the caller arrived is good for it, whatever process an
+   * invalidation came from:
+   * - a caller that joined an execution whose result the store then refused (an
+   *   invalidation overtook it) joins (or starts) one that began after it arrived;
+   * - a caller arriving once the running execution's result is on its way to the store
+   *   (the store may have checked it already, before an invalidation another process has
+   *   since finished) waits for it to land, then reads the store again.
    */
   join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
     if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
     const running = this.flights.get(key);
-    if (running === undefined || !this.joinable(key))
-      return this.track(key, this.execute(instance, args, key, compute, 'miss'));
-    return running.then((outcome) => (outcome.refused ? this.rejoin(instance, args, key, compute) : outcome));
+    if (running === undefined || !this.joinable(running)) return this.launch(instance, args, key, compute, 'miss');
+    if (running.sealed) {
+      const reread = () => this.afterSealed(instance, args, key, compute);
+      return running.promise.then(reread, reread);
+    }
+    return running.promise.then((outcome) => (outcome.refused ? this.rejoin(instance, args, key, compute) : outcome));
   }
 
   /**
@@ -56,10 +76,26 @@ export class MethodExecutions {
    * result is good for it, unless that too is a refresh that failed without a value.
    */
   private rejoin(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
-    const next = this.flights.get(key) ?? this.track(key, this.execute(instance, args, key, compute, 'miss'));
+    const next = this.flights.get(key)?.promise ?? this.launch(instance, args, key, compute, 'miss');
     return next.then((outcome) =>
       outcome.failure === undefined ? outcome : this.rejoin(instance, args, key, compute),
     );
+  }
+
+  /** For a caller that came too late to join: the entry the store holds now, or a new execution. */
+  private async afterSealed(
+    instance: object,
+    args: unknown[],
+    key: string,
+    compute: Compute | undefined,
+  ): Promise<Outcome> {
+    try {
+      const entry = await this.config.store.get(key, this.config.scope);
+      if (entry !== undefined && entry.freshUntil > Date.now()) return entry;
+    } catch {
+      // A failing store reads as a miss: the execution that follows reports it.
+    }
+    return this.join(instance, args, key, compute);
   }
 
   /** A new execution, for a refresh, that callers arriving meanwhile join. */
@@ -70,19 +106,17 @@ export class MethodExecutions {
     compute: Compute | undefined,
     reason: 'refresh' | 'due',
   ): Promise<Outcome> {
-    return this.track(key, this.execute(instance, args, key, compute, reason));
+    return this.launch(instance, args, key, compute, reason);
   }
 
   /** Callers arriving from now on start a new execution; the running one can no longer store its result. */
   forget(key: string): void {
     this.flights.delete(key);
-    this.epochs.delete(key);
   }
 
   /** After a tag, prefix or alias invalidation: no caller arriving from now on joins a running execution. */
   forgetAll(): void {
     this.flights.clear();
-    this.epochs.clear();
   }
 
   isRunning(key: string): boolean {
@@ -94,30 +128,36 @@ export class MethodExecutions {
     return compute === undefined ? runOriginal(this.original, instance, args, this.config.owner) : compute(reason);
   }
 
-  private joinable(key: string): boolean {
+  private joinable(flight: Flight): boolean {
     const { store } = this.config;
-    return store.joinEpoch === undefined || this.epochs.get(key) === store.joinEpoch();
+    return store.joinEpoch === undefined || flight.epoch === store.joinEpoch();
   }
 
-  private track(key: string, flight: Promise<Outcome>): Promise<Outcome> {
+  private launch(
+    instance: object,
+    args: unknown[],
+    key: string,
+    compute: Compute | undefined,
+    reason: RunReason,
+  ): Promise<Outcome> {
+    const flight = new Flight(this.config.store.joinEpoch?.());
     this.flights.set(key, flight);
-    if (this.config.store.joinEpoch !== undefined) this.epochs.set(key, this.config.store.joinEpoch());
+    flight.promise = this.execute(instance, args, key, compute, reason, flight.seal);
     const land = () => {
-      if (this.flights.get(key) === flight) {
-        this.flights.delete(key);
-        this.epochs.delete(key);
-      }
+      if (this.flights.get(key) === flight) this.flights.delete(key);
     };
-    flight.then(land, land);
-    return flight;
+    flight.promise.then(land, land);
+    return flight.promise;
   }
 
+  /** `seal`: told when the result (or, waiting on another process, a read) is sent to the store. */
   private async execute(
     instance: object,
     args: unknown[],
     key: string,
     compute: Compute | undefined,
     reason: RunReason,
+    seal?: () => void,
   ): Promise<Outcome> {
     let stamp: number | undefined;
     try {
@@ -129,10 +169,10 @@ export class MethodExecutions {
     // Without a stamp the store is failing: the lock would fail too, so the method just runs.
     const outcome =
       this.distributed !== undefined && stamp !== undefined
-        ? await this.distributed.run(key, reason, stamp, () =>
-            this.runAndSave(instance, args, key, compute, reason, stamp),
+        ? await this.distributed.run(key, reason, stamp, seal, () =>
+            this.runAndSave(instance, args, key, compute, reason, stamp, seal),
           )
-        : await this.runAndSave(instance, args, key, compute, reason, stamp);
+        : await this.runAndSave(instance, args, key, compute, reason, stamp, seal);
     if (outcome.kind !== ResultKind.Value) this.observable = true;
     return outcome;
   }
@@ -144,6 +184,7 @@ export class MethodExecutions {
     compute: Compute | undefined,
     reason: RunReason,
     stamp: number | undefined,
+    seal: (() => void) | undefined,
   ): Promise<Outcome> {
     const started = performance.now();
     let outcome: Outcome;
@@ -157,7 +198,8 @@ export class MethodExecutions {
     // Without a stamp nothing was checked against the store's marks: callers that joined run again.
     if (stamp === undefined) return { ...outcome, refused: true };
     try {
-      return (await this.save(instance, args, key, outcome, stamp, reason)) ? outcome : { ...outcome, refused: true };
+      const saved = await this.save(instance, args, key, outcome, stamp, reason, seal);
+      return saved ? outcome : { ...outcome, refused: true };
     } catch (failure) {
       if (reason !== 'refresh') throw failure;
       return { ...outcome, refused: true, failure };
@@ -177,11 +219,14 @@ export class MethodExecutions {
     outcome: Outcome,
     stamp: number,
     reason: RunReason,
+    seal: (() => void) | undefined,
   ): Promise<boolean> {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      return entry === undefined || (await this.config.store.set(key, entry, this.config.scope, reason === 'refresh'));
+      if (entry === undefined) return true;
+      seal?.();
+      return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
     } catch (error) {
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else if (reason === 'refresh')

@@ -212,6 +212,33 @@ describe.each(CONFORMANCE_STORES)('store semantics on $name', (candidate) => {
       },
     );
 
+  // The store checks a result against the marks when it receives it; the answer may come back much later.
+  if (candidate.reachable)
+    scenario(
+      "a call arriving while a result is on its way to the store, after another application's invalidation resolved, gets the new value",
+      'cross-app-late-join',
+      async () => {
+        const other = await startConformanceApp(store!, { source, namespace: conformance.namespace });
+        try {
+          source.hold();
+          const running = conformance.ops.call('Inventory.item', 1);
+          await source.whenHeld();
+          conformance.faults.plan = { lateAnswer: 1, answerMs: 400, only: ['set'] };
+          const sent = conformance.faults.sent.set;
+          source.release();
+          await waitFor(() => conformance.faults.sent.set > sent, 'the result to reach the store');
+          source.database.write(1);
+          await other.ops.invalidate({ kind: 'invalidatePrefix', prefix: 'Inventory' });
+          conformance.faults.plan = {};
+          const later = conformance.ops.call('Inventory.item', 1);
+          expect((await running).version).toBe(1);
+          expect((await later).version).toBe(2);
+        } finally {
+          await other.close();
+        }
+      },
+    );
+
   scenario('a slow store still gives every caller the value of its own key', 'slow', async () => {
     conformance.faults.plan = { delay: 1, delayMs: [5, 40] };
     const readings = await Promise.all([1, 2, 3, 1, 2, 3].map((id) => conformance.ops.call('Inventory.price', id)));

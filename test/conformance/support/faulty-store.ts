@@ -17,6 +17,9 @@ export interface FaultPlan {
   /** The call is sent, then this process's event loop blocks for `stallMs` while the answer is on its way. */
   stall?: number;
   stallMs?: readonly [number, number];
+  /** The call reaches the store at once; its answer takes `answerMs` to come back (a slow way back). */
+  lateAnswer?: number;
+  answerMs?: number;
 }
 
 /** An error the fault wrapper made up; never the store's own. */
@@ -39,6 +42,8 @@ export class FaultyStore implements MemoStore {
   plan: FaultPlan = {};
   /** How many calls of each kind the store (or a fault) has answered, so a test can wait for one. */
   readonly answered: Record<StoreCall, number> = { get: 0, stamp: 0, set: 0, delete: 0, invalidate: 0 };
+  /** How many calls of each kind reached the store (or its wrapper below), answered or not. */
+  readonly sent: Record<StoreCall, number> = { get: 0, stamp: 0, set: 0, delete: 0, invalidate: 0 };
   /** How many calls of each kind got a fault. */
   readonly injected: Record<StoreCall, number> = { get: 0, stamp: 0, set: 0, delete: 0, invalidate: 0 };
 
@@ -79,7 +84,11 @@ export class FaultyStore implements MemoStore {
     return this.inner.close();
   }
 
-  private through<T>(call: StoreCall, run: () => T | Promise<T>): T | Promise<T> {
+  private through<T>(call: StoreCall, send: () => T | Promise<T>): T | Promise<T> {
+    const run = () => {
+      this.sent[call]++;
+      return send();
+    };
     const result = this.inject(call, run);
     if (result instanceof Promise) {
       const count = () => void this.answered[call]++;
@@ -91,6 +100,7 @@ export class FaultyStore implements MemoStore {
   private inject<T>(call: StoreCall, run: () => T | Promise<T>): T | Promise<T> {
     if (this.plan.only !== undefined && !this.plan.only.includes(call)) return run();
     const { throwBefore = 0, throwAfter = 0, delay = 0, delayMs = [1, 20], stall = 0, stallMs = [50, 300] } = this.plan;
+    const { lateAnswer = 0, answerMs = 200 } = this.plan;
     if (this.random.chance(throwBefore)) {
       this.injected[call]++;
       return Promise.reject(new InjectedFault(`${call} refused`));
@@ -100,6 +110,15 @@ export class FaultyStore implements MemoStore {
       const result = run();
       stallEventLoop(this.random.int(stallMs[0], stallMs[1]));
       return result;
+    }
+    if (this.random.chance(lateAnswer)) {
+      this.injected[call]++;
+      const result = run();
+      return (async () => {
+        const answer = await result;
+        await sleep(answerMs);
+        return answer;
+      })();
     }
     const slow = this.random.chance(delay);
     const lost = this.random.chance(throwAfter);
