@@ -84,7 +84,7 @@ export const hotKey: Scenario = {
         }),
         notes: [
           'Throughput of all 64 callers together, each awaiting its call in a loop, on one key. "Method runs" counts calls that were not hits.',
-          'Both our Redis alias and async-cache-dedupe send one read for many concurrent calls of a key. Ours only lets a call join a read not yet sent (so a call never gets a read older than an invalidation that resolved before it started, whichever process made it) and hands each caller its own decoded copy; async-cache-dedupe joins the read in flight and hands every caller the same object.',
+          'Both our Redis alias and async-cache-dedupe send one read for many concurrent calls of a key. Ours only lets a call join a read not yet sent (so a call never gets a read older than an invalidation that resolved before it started, whichever process made it) async-cache-dedupe joins the read in flight. Both decode a read once and hand its callers the same value.',
         ],
       });
       const acd = timings.get(ACD)!;

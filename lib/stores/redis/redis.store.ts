@@ -11,15 +11,6 @@ import { redisEntry } from './redis-entry.js';
 import { defineScripts, type ScriptedRedis } from './redis-scripts.js';
 import { SharedReads } from './shared-reads.js';
 
-/** A read that found a live entry, as the callers who shared it take it: see `handOut`. */
-class FoundEntry {
-  handedOut = false;
-  constructor(
-    readonly entry: StoredEntry,
-    readonly payload: Buffer,
-  ) {}
-}
-
 /**
  * A Redis (or Cluster) alias as the memoizer reads it, straight through ioredis (see
  * redis-entry.ts for the layout). Marks live together under one hash tag
@@ -45,7 +36,7 @@ export class RedisMemoStore implements MemoStore {
   /** Scopes whose entries carry tags: on a single Redis they are read with one script. */
   private readonly tagged = new WeakSet<EntryScope>();
   /** Concurrent reads of one key share one round trip (see shared-reads.ts). */
-  private readonly reads: SharedReads<FoundEntry | undefined>;
+  private readonly reads: SharedReads<StoredEntry | undefined>;
   private readonly startClock = () => this.clock.start();
   /** An issued stamp, read back: the clock learns from it (see RedisClock.observe). */
   private readonly observe = (stamp: string): number => {
@@ -81,7 +72,7 @@ export class RedisMemoStore implements MemoStore {
 
   get(key: string, scope: EntryScope): Promise<StoredEntry | undefined> {
     this.assertConnected();
-    return this.reads.get(key, scope).then(this.handOut);
+    return this.reads.get(key, scope);
   }
 
   stamp(exact = false): number | Promise<number> {
@@ -155,60 +146,47 @@ export class RedisMemoStore implements MemoStore {
     client.disconnect();
   }
 
-  /**
-   * The first caller of a shared read takes the decoded entry; every other one decodes its
-   * own from the same bytes, so callers never share a value one of them could change, and
-   * each gets exactly what a read of its own would have given (Dates, Maps, cycles...).
-   */
-  private readonly handOut = (found: FoundEntry | undefined): StoredEntry | undefined => {
-    if (found === undefined) return undefined;
-    if (found.handedOut) return redisEntry.decode(found.payload);
-    found.handedOut = true;
-    return found.entry;
-  };
-
-  private async read(key: string, scope: EntryScope): Promise<FoundEntry | undefined> {
+  private async read(key: string, scope: EntryScope): Promise<StoredEntry | undefined> {
     this.assertConnected();
     const markKeys = this.keysOf(scope);
-    let found: FoundEntry | undefined;
+    let found: StoredEntry | undefined;
     if (this.connection.client.isCluster) found = await this.readAcrossSlots(key, markKeys);
     else if (this.tagged.has(scope))
       found = this.decode(
         await this.scripts.cacheMemoizeReadBuffer(markKeys.length + 1, key, ...markKeys, this.tagBase),
       );
     else found = await this.readAtOnce(key, markKeys, scope);
-    return found !== undefined && found.entry.staleUntil > Date.now() ? found : undefined;
+    return found !== undefined && found.staleUntil > Date.now() ? found : undefined;
   }
 
   /** Entry and marks in one MGET, as fast as a GET; a method found to tag its entries reads through the script from then on. */
-  private async readAtOnce(key: string, markKeys: string[], scope: EntryScope): Promise<FoundEntry | undefined> {
+  private async readAtOnce(key: string, markKeys: string[], scope: EntryScope): Promise<StoredEntry | undefined> {
     const [payload, ...stamps] = await this.connection.client.mgetBuffer(key, ...markKeys);
     const found = this.decode(payload);
-    if (found === undefined || voids(stamps, found.entry.created)) return undefined;
-    if (!found.entry.tags?.length) return found;
+    if (found === undefined || voids(stamps, found.created)) return undefined;
+    if (!found.tags?.length) return found;
     this.tagged.add(scope);
     return this.checkTags(found);
   }
 
   /** The entry and its marks live in different slots: read in parallel, and the tags' marks after. */
-  private async readAcrossSlots(key: string, markKeys: string[]): Promise<FoundEntry | undefined> {
+  private async readAcrossSlots(key: string, markKeys: string[]): Promise<StoredEntry | undefined> {
     const { client } = this.connection;
     const [payload, stamps] = await Promise.all([client.getBuffer(key), client.mget(markKeys)]);
     const found = this.decode(payload);
-    if (found === undefined || voids(stamps, found.entry.created)) return undefined;
-    return found.entry.tags?.length ? this.checkTags(found) : found;
+    if (found === undefined || voids(stamps, found.created)) return undefined;
+    return found.tags?.length ? this.checkTags(found) : found;
   }
 
-  private async checkTags(found: FoundEntry): Promise<FoundEntry | undefined> {
-    const stamps = await this.connection.client.mget(found.entry.tags!.map((tag) => this.tagBase + tag));
-    return voids(stamps, found.entry.created) ? undefined : found;
+  private async checkTags(found: StoredEntry): Promise<StoredEntry | undefined> {
+    const stamps = await this.connection.client.mget(found.tags!.map((tag) => this.tagBase + tag));
+    return voids(stamps, found.created) ? undefined : found;
   }
 
   /** An entry no codec of this version can read is a miss: it is recomputed and replaced. */
-  private decode(payload: Buffer | null): FoundEntry | undefined {
+  private decode(payload: Buffer | null): StoredEntry | undefined {
     try {
-      const entry = redisEntry.decode(payload);
-      return entry === undefined ? undefined : new FoundEntry(entry, payload!);
+      return redisEntry.decode(payload);
     } catch (error) {
       this.log.error(`redis:${this.alias}:decode`, Messages.unreadableEntry(this.alias), error);
       return undefined;

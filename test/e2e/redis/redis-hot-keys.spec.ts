@@ -55,7 +55,7 @@ const STORE_TIMEOUT = 300;
     return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
   }
 
-  it('share one read when they start together, and each caller gets its own copy', async () => {
+  it('share one read when they start together, and its decoded value, as callers of a memory alias share its entry', async () => {
     const catalog = await start(server!.url, 'one');
     const first = await catalog.typed(); // the miss: computed and stored
     await admin.config('RESETSTAT');
@@ -64,14 +64,30 @@ const STORE_TIMEOUT = 300;
 
     expect(await ran('mget')).toBe(1);
     expect(catalog.calls.typed).toBe(1);
+    expect(new Set(results).size).toBe(1); // decoded once
+    expect(results[0]).toEqual(first);
+    expect(results[0]).not.toBe(first); // but never the miss's own object: that one is its caller's
+    expect(Object.prototype.toString.call(results[0]!.date)).toBe('[object Date]');
+    expect(events.filter((e) => e.type === 'hit')).toHaveLength(50);
+  });
+
+  it('give each caller of a shared read its own copy with clone: true', async () => {
+    const catalog = await start(server!.url, 'one');
+    const first = await catalog.typedCopy();
+    await admin.config('RESETSTAT');
+
+    const results = await Promise.all(Array.from({ length: 50 }, () => catalog.typedCopy()));
+
+    expect(await ran('mget')).toBe(1);
+    expect(catalog.calls.typedCopy).toBe(1);
     for (const result of results) expect(result).toEqual(first);
-    // What separate reads would give: 50 values, none shared, with their types.
     expect(new Set(results).size).toBe(50);
     expect(new Set(results.map((r) => r.map)).size).toBe(50);
     expect(Object.prototype.toString.call(results[49]!.date)).toBe('[object Date]');
     (results[0]!.map as Map<unknown, unknown>).set('a', 'changed by one caller');
     expect((results[1]!.map as Map<unknown, unknown>).get('a')).toBe(1);
-    expect(events.filter((e) => e.type === 'hit')).toHaveLength(50);
+    // The next read decodes afresh: the change reached no store.
+    expect(((await catalog.typedCopy()).map as Map<unknown, unknown>).get('a')).toBe(1);
   });
 
   it('costs a stream of callers on one key far fewer reads than calls', async () => {
