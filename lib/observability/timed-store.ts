@@ -4,8 +4,9 @@ import type { OtelAttributes, OtelHistogram } from './otel-api.js';
 
 /**
  * A shared alias's store that records how long each call took (`cache_memoize.store.duration`),
- * failures included with their `error.type`. A call answered without waiting (a stamp from the
- * synced clock) is not a store call and is not recorded. Only built when metrics are on.
+ * failures included with their `error.type`. A call answered without waiting (a hit on a local
+ * copy, a stamp from the synced clock) is not a store call: it is neither recorded nor timed.
+ * Only built when metrics are on.
  */
 export class TimedMemoStore implements MemoStore {
   readonly alias: string;
@@ -31,14 +32,13 @@ export class TimedMemoStore implements MemoStore {
     };
   }
 
+  /** A local copy's hit costs no clock reading: see `answered`. */
   get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined> {
-    const started = performance.now();
-    return this.timed('get', started, () => this.inner.get(key, scope, now));
+    return this.answered('get', () => this.inner.get(key, scope, now));
   }
 
   stamp(exact?: boolean): number | Promise<number> {
-    const started = performance.now();
-    return this.timed('stamp', started, () => this.inner.stamp(exact));
+    return this.answered('stamp', () => this.inner.stamp(exact));
   }
 
   set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean> {
@@ -58,6 +58,23 @@ export class TimedMemoStore implements MemoStore {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  /**
+   * For calls that are often answered at once (a local copy, the synced clock): the store is
+   * called first, and only a Promise is timed, from when it was handed back. What the store
+   * did before that (encoding a command) is left out; a Redis read is not even sent by then,
+   * it waits for the end of the turn to be shared (see shared-reads.ts).
+   */
+  private answered<T>(operation: StoreOperation, call: () => T): T {
+    let result: T;
+    try {
+      result = call();
+    } catch (error) {
+      this.record(operation, performance.now(), error);
+      throw error;
+    }
+    return result instanceof Promise ? this.timed(operation, performance.now(), () => result) : result;
   }
 
   private timed<T>(operation: StoreOperation, started: number, call: () => T): T {

@@ -61,6 +61,15 @@ export class RedisServer {
     });
   }
 
+  /** Stops it (SIGSTOP) until `thaw`: its connections stay open, and nothing is answered meanwhile. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     await this.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });

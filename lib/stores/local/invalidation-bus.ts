@@ -14,8 +14,13 @@ import type { LocalTier } from './local-tier.js';
  *   connection and hears it back on its subscriber connection. Messages of one connection
  *   arrive in order, so hearing it proves that everything published before it was heard;
  *   the process serves local copies until `lease` after the heartbeat was *sent*, read on
- *   its own monotonic clock (`performance.now()`): no two hosts' clocks are ever compared.
- *   A lost subscription ends the lease at once and empties the local tier.
+ *   its own clocks: no two hosts' clocks are ever compared. The end of the lease is kept on
+ *   the monotonic clock (`performance.now()`) and, for the hit path, which reads the wall
+ *   clock anyway, on `Date.now()` too: a hit is served only before the wall-clock end, and a
+ *   timer on the monotonic clock revokes that end when the lease runs out, so neither a wall
+ *   clock set back (the timer) nor a host suspended with its monotonic clock standing still
+ *   (the wall clock) stretches the lease. A lost subscription ends the lease at once and
+ *   empties the local tier.
  * - Invalidations. After Redis has the change, it is applied here, published, and the call
  *   waits for the acknowledgements of every process that may hold a lease (see
  *   acknowledgements.ts), `lease` at most.
@@ -25,7 +30,11 @@ export class InvalidationBus implements BusChannelListener {
   /** This process's name on the channel. */
   readonly id = randomBytes(6).toString('base64url');
   private readonly channel: BusChannel;
+  /** The end of the lease on the monotonic clock. */
   private leaseUntil = 0;
+  /** The same end on the wall clock, for hits; 0 once revoked (see `leasedAt`). */
+  private leaseUntilWall = 0;
+  private revocation: NodeJS.Timeout | undefined;
   /** When the present subscription began; undefined while there is none. */
   private listeningSince: number | undefined;
   /** Other processes' last heartbeat, as heard here. */
@@ -53,6 +62,11 @@ export class InvalidationBus implements BusChannelListener {
   /** Whether local copies may be served now. */
   leased(): boolean {
     return performance.now() < this.leaseUntil;
+  }
+
+  /** Whether a hit may be served, told the wall-clock time (`Date.now()`) the caller has read already. */
+  leasedAt(now: number): boolean {
+    return now < this.leaseUntilWall;
   }
 
   /** Publishes a change Redis already has (and this process's local tier too), and waits until no process can serve what it replaced. */
@@ -85,8 +99,7 @@ export class InvalidationBus implements BusChannelListener {
     switch (message.kind) {
       case 'h':
         if (!self) this.peers.set(message.from, performance.now());
-        else if (message.sentAt >= this.listeningSince)
-          this.leaseUntil = Math.max(this.leaseUntil, message.sentAt + this.leaseMs);
+        else if (message.sentAt >= this.listeningSince) this.renew(message.sentAt + this.leaseMs);
         return;
       case 'i':
         if (self) return this.waiting.get(message.id)?.echoed(this.peers, this.listeningSince);
@@ -113,6 +126,8 @@ export class InvalidationBus implements BusChannelListener {
   lost(): void {
     this.listeningSince = undefined;
     this.leaseUntil = 0;
+    this.leaseUntilWall = 0;
+    clearTimeout(this.revocation);
     this.peers.clear();
     this.local.clear();
   }
@@ -127,6 +142,21 @@ export class InvalidationBus implements BusChannelListener {
     await withTimeout(this.channel.publish(bye), this.timeoutMs).catch(() => undefined);
     await this.channel.close();
   }
+
+  /** The lease now runs until `until` (monotonic), and as long on the wall clock, until the timer revokes it. */
+  private renew(until: number): void {
+    if (until <= this.leaseUntil) return;
+    this.leaseUntil = until;
+    const left = until - performance.now();
+    this.leaseUntilWall = Date.now() + left;
+    clearTimeout(this.revocation);
+    this.revocation = setTimeout(this.revoke, left + 1);
+    this.revocation.unref();
+  }
+
+  private readonly revoke = () => {
+    if (!this.leased()) this.leaseUntilWall = 0;
+  };
 
   private beat(): void {
     this.publish({ kind: 'h', from: this.id, sentAt: performance.now() });

@@ -28,7 +28,7 @@ export class TwoTierMemoStore implements MemoStore {
   }
 
   get(key: string, scope: EntryScope, now = Date.now()): StoredEntry | undefined | Promise<StoredEntry | undefined> {
-    if (this.leased()) {
+    if (this.leasedAt(now)) {
       const entry = this.local.get(key, scope, now);
       if (entry !== undefined) return entry;
     }
@@ -88,8 +88,13 @@ export class TwoTierMemoStore implements MemoStore {
     if (!this.hearing) throw new Error(Messages.notHearingInvalidations(this.alias));
   }
 
-  /** Whether local copies may be served: a protected seam, so a test can plant the bug of ignoring the lease. */
+  /** Whether local copies may be kept: a protected seam, so a test can plant the bug of ignoring the lease. */
   protected leased(): boolean {
     return this.bus.leased();
+  }
+
+  /** Whether a local copy may be served, at the caller's `Date.now()`: the same seam, for hits. */
+  protected leasedAt(now: number): boolean {
+    return this.bus.leasedAt(now);
   }
 }
