@@ -13,6 +13,8 @@ export class TimedMemoStore implements MemoStore {
   readonly locks: MemoStore['locks'];
   readonly joinEpoch?: () => number;
   private readonly attributes: Record<StoreOperation, OtelAttributes>;
+  /** Promises being timed. The callers of one shared read get the same one: one store call, timed once. */
+  private readonly timing = new WeakSet<Promise<unknown>>();
 
   constructor(
     private readonly inner: MemoStore,
@@ -74,7 +76,9 @@ export class TimedMemoStore implements MemoStore {
       this.record(operation, performance.now(), error);
       throw error;
     }
-    return result instanceof Promise ? this.timed(operation, performance.now(), () => result) : result;
+    if (!(result instanceof Promise) || this.timing.has(result)) return result;
+    this.timing.add(result);
+    return this.timed(operation, performance.now(), () => result);
   }
 
   private timed<T>(operation: StoreOperation, started: number, call: () => T): T {

@@ -31,10 +31,11 @@ describe('a Prometheus scrape of the OpenTelemetry exporter', () => {
   let provider: MeterProvider;
   let app: INestApplication;
   let samples: Sample[];
+  let port: number;
 
   beforeAll(async () => {
     redis = await provideRedis();
-    const port = await freePort();
+    port = await freePort();
     await new Promise<void>((resolve, reject) => {
       exporter = new PrometheusExporter({ host: '127.0.0.1', port }, (error) => (error ? reject(error) : resolve()));
     });
@@ -114,6 +115,31 @@ describe('a Prometheus scrape of the OpenTelemetry exporter', () => {
     expect(
       find('cache_memoize_store_duration_bucket', { cache_memoize_cache: 'shared', le: '+Inf' }).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('times a read shared by concurrent calls once: it is one store call', async () => {
+    const scrape = async () => {
+      const text = (await request(`http://127.0.0.1:${port}`).get('/metrics').set('Connection', 'close')).text;
+      const now = parsePrometheusText(text);
+      const value = (name: string, labels: Record<string, string>) =>
+        now
+          .filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+          .reduce((sum, x) => sum + x.value, 0);
+      return {
+        gets: value('cache_memoize_store_duration_count', {
+          cache_memoize_cache: 'shared',
+          cache_memoize_store_operation: 'get',
+        }),
+        hits: value('cache_memoize_hits_total', { code_function_name: 'SharedQuotes.quote' }),
+      };
+    };
+    const shared = app.get(SharedQuotes);
+    await shared.quote(SECRET); // stored again (the last test step invalidated it)
+    const before = await scrape();
+    await Promise.all(Array.from({ length: 20 }, () => shared.quote(SECRET)));
+    const after = await scrape();
+    expect(after.hits - before.hits).toBe(20);
+    expect(after.gets - before.gets).toBe(1);
   });
 
   it('counts store failures as store errors and bypasses, and times the failed calls', () => {
