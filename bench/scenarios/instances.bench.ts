@@ -194,6 +194,7 @@ async function invalidationAcrossInstances(
       await invalidate();
       latencies.push(performance.now() - started);
     }
+    if (process.env.BENCH_TRACE) process.stdout.write(`${kind}: ${latencies.map((ms) => ms.toFixed(2)).join(' ')}\n`);
     // Propagation: the source of truth changes, the tag is invalidated, the others poll.
     const seen: number[] = [];
     let early = 0;
