@@ -76,6 +76,7 @@ function run(invalidation: InvalidationService, kind: Kind): Promise<unknown> {
       () => 'resolved',
       (error: unknown) => error,
     );
+    await server.kill('SIGKILL');
     await server.restart();
     const outcome = await invalidation;
     if (outcome !== 'resolved') {
