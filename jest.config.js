@@ -22,9 +22,4 @@ export default {
   // test/smoke holds consumer projects that `npm run smoke` installs from the packed tarball.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/smoke/'],
   testTimeout: 30000,
-  // Some suites SIGKILL or pause private redis-servers mid-test, and a client of a server that
-  // never comes back keeps reconnecting after its test ended. Jest then waits forever after the
-  // last suite. The module's own shutdown (every connection and timer closed, the process exits
-  // on its own) is tested in child processes (two-tier-lifecycle.spec.ts), so the suite exits here.
-  forceExit: true,
 };

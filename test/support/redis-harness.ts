@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import { CacheMemoizeHealthIndicator } from '../../lib/index.js';
 import { RedisCluster } from './redis-cluster.js';
-import { RedisServer } from './redis-server.js';
+import { RedisServer, waitFor } from './redis-server.js';
 
 /** A Redis the suite may use, and how to let go of it. */
 export interface RedisUnderTest {
@@ -59,6 +61,21 @@ export async function dropNamespace(client: Redis | Cluster, namespace: string):
         for (const key of keys as string[]) await node.unlink(key);
       }
     }
+  }
+}
+
+/**
+ * Closes `app` once every Redis alias of it answers again: for a test that killed its Redis,
+ * after bringing it back. An ioredis client disconnected while it waits to reconnect leaves
+ * its `disconnectTimeout` timer (2s) running after `app.close()`, holding the process (and
+ * Jest) open that long; a connected one closes at once.
+ */
+export async function closeWhenReconnected(app: INestApplicationContext): Promise<void> {
+  const health = app.get(CacheMemoizeHealthIndicator);
+  try {
+    await waitFor(async () => (await health.isHealthy()).cache.status === 'up', "the app's Redis clients to reconnect");
+  } finally {
+    await app.close();
   }
 }
 

@@ -32,8 +32,13 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts it again on the same port, as after a crash. */
+  /**
+   * Starts it again on the same port, as after a crash: call `kill()` first. A second
+   * redis-server on a taken port exits at once while the first keeps answering, and that first
+   * one would then outlive `stop()` (and keep Jest from exiting), so this refuses.
+   */
   async restart(): Promise<void> {
+    if (this.running) throw new Error(`redis-server on port ${this.port} is still running: kill() it first`);
     const args = [
       '--port',
       String(this.port),
@@ -47,14 +52,24 @@ export class RedisServer {
       this.dir,
       ...this.extraArgs,
     ];
-    this.process = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitFor(async () => (await this.cli('PING')) === 'PONG', `redis-server on port ${this.port}`);
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    this.process = child;
+    // Ready once the server answering on the port is this one.
+    await waitFor(async () => {
+      if (!this.running) throw new Error(`redis-server on port ${this.port} exited at start: is the port taken?`);
+      return /process_id:(\d+)/.exec(await this.cli('INFO', 'server'))?.[1] === String(child.pid);
+    }, `redis-server on port ${this.port}`);
+  }
+
+  private get running(): boolean {
+    const child = this.process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
   /** Kills it the way a crash or an OOM killer would, and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || !this.running) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill(signal);

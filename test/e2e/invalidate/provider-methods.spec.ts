@@ -10,7 +10,13 @@ import {
   InvalidationService,
 } from '../../../lib/index.js';
 import { createApp } from '../../fixtures/create-app.js';
-import { provideRedis, requireRedisServer, type RedisUnderTest, uniqueNamespace } from '../../support/redis-harness.js';
+import {
+  closeWhenReconnected,
+  provideRedis,
+  requireRedisServer,
+  type RedisUnderTest,
+  uniqueNamespace,
+} from '../../support/redis-harness.js';
 import { RedisServer } from '../../support/redis-server.js';
 
 interface Post {
@@ -359,7 +365,7 @@ describe('@CacheInvalidate on a Redis alias', () => {
     } finally {
       logged.mockRestore();
       await server.restart();
-      await app.close();
+      await closeWhenReconnected(app);
     }
   });
 
@@ -375,7 +381,7 @@ describe('@CacheInvalidate on a Redis alias', () => {
       expect(posts.table.posts.get(1)!.title).toBe('offline');
     } finally {
       await server.restart();
-      await app.close();
+      await closeWhenReconnected(app);
     }
   });
 });

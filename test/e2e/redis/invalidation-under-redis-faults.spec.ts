@@ -1,7 +1,7 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { CacheMemoize, CacheStoreError, InvalidationService } from '../../../lib/index.js';
 import { createApp } from '../../fixtures/create-app.js';
-import { requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
+import { closeWhenReconnected, requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
 import { RedisServer, waitFor } from '../../support/redis-server.js';
 
 let version = 1;
@@ -55,7 +55,7 @@ function run(invalidation: InvalidationService, kind: Kind): Promise<unknown> {
       },
     );
   });
-  afterEach(() => app.close());
+  afterEach(() => closeWhenReconnected(app));
 
   it.each(kinds)('%s against a paused Redis rejects with CacheStoreError', async (kind) => {
     expect(await app.get(Articles).article(1)).toBe(1);
@@ -76,6 +76,7 @@ function run(invalidation: InvalidationService, kind: Kind): Promise<unknown> {
       () => 'resolved',
       (error: unknown) => error,
     );
+    await server.kill('SIGKILL');
     await server.restart();
     const outcome = await invalidation;
     if (outcome !== 'resolved') {

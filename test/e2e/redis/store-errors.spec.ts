@@ -9,7 +9,7 @@ import {
 import { Catalog, Reports } from '../../fixtures/catalog.service.js';
 import { createApp } from '../../fixtures/create-app.js';
 import { Gate } from '../../fixtures/gate.js';
-import { requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
+import { closeWhenReconnected, requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
 import { RedisServer } from '../../support/redis-server.js';
 
 @Injectable()
@@ -48,8 +48,8 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     await server.stop();
   });
   afterEach(async () => {
-    await app?.close();
     if ((await server.cli('PING')) !== 'PONG') await server.restart();
+    if (app) await closeWhenReconnected(app);
   });
 
   async function start(options: CacheMemoizeModuleOptions = {}): Promise<void> {
