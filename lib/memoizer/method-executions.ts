@@ -53,37 +53,26 @@ export class MethodExecutions {
   /**
    * The execution running for `key`, or a new one that later callers will join. Only a
    * result the store checked after the caller arrived is good for it, whatever process an
-   * invalidation came from:
-   * - a caller that joined an execution whose result the store then refused (an
-   *   invalidation overtook it) joins (or starts) one that began after it arrived;
-   * - a caller arriving once the running execution's result is on its way to the store
-   *   (the store may have checked it already, before an invalidation another process has
-   *   since finished) waits for it to land, then reads the store again.
+   * invalidation came from. So a caller reads the store again once the execution lands (see
+   * readAgain) when the store refused its result (an invalidation, or a later computation,
+   * overtook it), or when the caller arrived once that result was on its way to the store
+   * (the store may have checked it already, before an invalidation another process has
+   * since finished).
    */
   join(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
     if (this.config.lock === false) return this.execute(instance, args, key, compute, 'miss');
     const running = this.flights.get(key);
     if (running === undefined || !this.joinable(running)) return this.launch(instance, args, key, compute, 'miss');
-    if (running.sealed) {
-      const reread = () => this.afterSealed(instance, args, key, compute);
-      return running.promise.then(reread, reread);
-    }
-    return running.promise.then((outcome) => (outcome.refused ? this.rejoin(instance, args, key, compute) : outcome));
+    const readAgain = () => this.readAgain(instance, args, key, compute);
+    if (running.sealed) return running.promise.then(readAgain, readAgain);
+    return running.promise.then((outcome) => (outcome.refused ? readAgain() : outcome));
   }
 
   /**
-   * For a caller whose joined execution was refused: one that began after it arrived, whose
-   * result is good for it, unless that too is a refresh that failed without a value.
+   * For a caller the landed execution's result is not good for: the entry the store holds
+   * now (a later computation's, when that one got there first), or a new execution.
    */
-  private rejoin(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
-    const next = this.flights.get(key)?.promise ?? this.launch(instance, args, key, compute, 'miss');
-    return next.then((outcome) =>
-      outcome.failure === undefined ? outcome : this.rejoin(instance, args, key, compute),
-    );
-  }
-
-  /** For a caller that came too late to join: the entry the store holds now, or a new execution. */
-  private async afterSealed(
+  private async readAgain(
     instance: object,
     args: unknown[],
     key: string,
