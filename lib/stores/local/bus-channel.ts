@@ -42,6 +42,11 @@ export class BusChannel {
     this.open().catch(() => this.lose());
   }
 
+  /** The command that publishes on the channel, for a script that publishes itself. */
+  get publishCommand(): 'PUBLISH' | 'SPUBLISH' {
+    return this.sharded ? 'SPUBLISH' : 'PUBLISH';
+  }
+
   publish(text: string): Promise<number> {
     return this.sharded
       ? ((this.client as Cluster).spublish(this.name, text) as Promise<number>)

@@ -37,6 +37,14 @@ export const busMessages = {
     }
   },
 
+  /**
+   * The text of invalidation `id` of `from` for `marks`, split around its stamp, which Redis
+   * issues as it publishes it: `before + stamp + after` is `encode` of that message.
+   */
+  markInvalidation(from: string, id: number, marks: readonly string[]): { before: string; after: string } {
+    return { before: `i|${from}|${id}|{"marks":${JSON.stringify(marks)},"stamp":`, after: '}' };
+  },
+
   /** `undefined` for anything this version does not know (another version's messages are ignored). */
   decode(text: string): BusMessage | undefined {
     const [kind, from, a, b] = text.split('|', 4);

@@ -4,6 +4,7 @@ import { withTimeout } from '../../utils/with-timeout.js';
 import { Acknowledgements } from './acknowledgements.js';
 import { BusChannel, type BusChannelListener } from './bus-channel.js';
 import { busMessages, type BusMessage, type Invalidation } from './bus-messages.js';
+import type { MarksAnnouncement } from '../redis/redis.store.js';
 import type { LocalTier } from './local-tier.js';
 
 /**
@@ -71,14 +72,36 @@ export class InvalidationBus implements BusChannelListener {
 
   /** Publishes a change Redis already has (and this process's local tier too), and waits until no process can serve what it replaced. */
   async invalidate(change: Invalidation): Promise<void> {
+    await this.publishAndWait((id) =>
+      withTimeout(this.channel.publish(busMessages.encode({ kind: 'i', from: this.id, id, change })), this.timeoutMs),
+    );
+  }
+
+  /**
+   * Marks: `mark` sets them in Redis and, in the same script, publishes the message (its
+   * stamp issued there); then, as for `invalidate`, waits until no process can serve what
+   * they void. Resolves to the stamp, once this process's local tier has the marks too.
+   */
+  async invalidateMarks(
+    marks: readonly string[],
+    mark: (announce: MarksAnnouncement) => Promise<number>,
+  ): Promise<number> {
+    let stamp = 0;
+    await this.publishAndWait(async (id) => {
+      const text = busMessages.markInvalidation(this.id, id, marks);
+      stamp = await mark({ command: this.channel.publishCommand, channel: this.channel.name, ...text });
+      this.local.mark(marks, stamp);
+    });
+    return stamp;
+  }
+
+  /** Runs `publish` for a new invalidation id, then waits for its acknowledgements (see acknowledgements.ts). */
+  private async publishAndWait(publish: (id: number) => Promise<unknown>): Promise<void> {
     const id = ++this.nextId;
     const acks = new Acknowledgements(this.leaseMs);
     this.waiting.set(id, acks);
     try {
-      await withTimeout(
-        this.channel.publish(busMessages.encode({ kind: 'i', from: this.id, id, change })),
-        this.timeoutMs,
-      );
+      await publish(id);
       acks.published(performance.now());
       await acks.done;
     } finally {

@@ -61,10 +61,9 @@ export class TwoTierMemoStore implements MemoStore {
     await this.bus.invalidate({ key });
   }
 
+  /** The marks are set in Redis and published by one script (see RedisMemoStore.mark). */
   async invalidate(marks: readonly string[]): Promise<void> {
-    const stamp = await this.remote.mark(marks);
-    this.local.mark(marks, stamp);
-    await this.bus.invalidate({ marks, stamp });
+    await this.bus.invalidateMarks(marks, (announce) => this.remote.mark(marks, announce));
   }
 
   /** While leased, the invalidations heard so far; NaN otherwise, so nothing begun then is joined. */

@@ -174,6 +174,8 @@ return fmt(issue(KEYS[1]))`,
    * keeping its expiry (that of the longest-lived entry it may void). A missing mark is not
    * created: no stored entry can depend on it, and a computation running now sees the clock
    * move when it stores (see marksAllow). Repairs an unreadable mark. Returns the stamp.
+   * With ARGV (a two-tier alias): then publishes ARGV[3] .. stamp .. ARGV[4] on channel
+   * ARGV[2] (one slot with the marks) with ARGV[1], PUBLISH or SPUBLISH.
    */
   cacheMemoizeMark: {
     lua: `${LIB}
@@ -181,6 +183,7 @@ local s = fmt(issue(KEYS[1]))
 for i = 2, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('SET', KEYS[i], s, 'KEEPTTL') end
 end
+if ARGV[1] then redis.call(ARGV[1], ARGV[2], ARGV[3] .. s .. ARGV[4]) end
 return s`,
   },
   /** Extends the lock KEYS[1] by ARGV[2] ms if ARGV[1], its holder's token, still holds it. */
@@ -225,7 +228,7 @@ export interface ScriptedRedis {
   cacheMemoizeDelete(key: string, clock: string, deleted: string, ttlMs: number): Promise<string>;
   cacheMemoizeIssueDelete(clock: string, deleted: string): Promise<string>;
   cacheMemoizeIssue(clock: string): Promise<string>;
-  cacheMemoizeMark(numberOfKeys: number, ...keys: string[]): Promise<string>;
+  cacheMemoizeMark(numberOfKeys: number, ...keysThenArgs: string[]): Promise<string>;
   cacheMemoizeTime(clockKey: string): Promise<[string, string]>;
   cacheMemoizeLockExtend(lockKey: string, token: string, ttlMs: number): Promise<number>;
   cacheMemoizeLockRelease(lockKey: string, token: string): Promise<number>;
