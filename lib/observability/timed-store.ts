@@ -34,13 +34,27 @@ export class TimedMemoStore implements MemoStore {
     };
   }
 
-  /** A local copy's hit costs no clock reading: see `answered`. */
+  /** A local copy's hit costs no clock reading and no allocation: see `answered`. */
   get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined> {
-    return this.answered('get', () => this.inner.get(key, scope, now));
+    let result: StoredEntry | undefined | Promise<StoredEntry | undefined>;
+    try {
+      result = this.inner.get(key, scope, now);
+    } catch (error) {
+      this.record('get', performance.now(), error);
+      throw error;
+    }
+    return result instanceof Promise ? this.answered('get', result) : result;
   }
 
   stamp(exact?: boolean): number | Promise<number> {
-    return this.answered('stamp', () => this.inner.stamp(exact));
+    let result: number | Promise<number>;
+    try {
+      result = this.inner.stamp(exact);
+    } catch (error) {
+      this.record('stamp', performance.now(), error);
+      throw error;
+    }
+    return result instanceof Promise ? this.answered('stamp', result) : result;
   }
 
   set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean> {
@@ -64,19 +78,12 @@ export class TimedMemoStore implements MemoStore {
 
   /**
    * For calls that are often answered at once (a local copy, the synced clock): the store is
-   * called first, and only a Promise is timed, from when it was handed back. What the store
-   * did before that (encoding a command) is left out; a Redis read is not even sent by then,
-   * it waits for the end of the turn to be shared (see shared-reads.ts).
+   * called first, and only a Promise it hands back is timed, from then. What the store did
+   * before that (encoding a command) is left out; a Redis read is not even sent by then, it
+   * waits for the end of the turn to be shared (see shared-reads.ts).
    */
-  private answered<T>(operation: StoreOperation, call: () => T): T {
-    let result: T;
-    try {
-      result = call();
-    } catch (error) {
-      this.record(operation, performance.now(), error);
-      throw error;
-    }
-    if (!(result instanceof Promise) || this.timing.has(result)) return result;
+  private answered<T>(operation: StoreOperation, result: Promise<T>): Promise<T> {
+    if (this.timing.has(result)) return result;
     this.timing.add(result);
     return this.timed(operation, performance.now(), () => result);
   }
