@@ -186,17 +186,31 @@ describe.each(CONFORMANCE_STORES)('store semantics on $name', (candidate) => {
     expect(await joining).toMatchObject({ method: 'Inventory.item', id: 1 }); // but a call never fails on the store
   });
 
-  // Two applications on one shared store, as two processes of one app would be.
+  /** Runs `test` with a second application on the same store and namespace, as a second process of the app would be. */
+  const withOtherApp = async (test: (other: ConformanceApp) => Promise<void>) => {
+    const other = await startConformanceApp(store!, { source, namespace: conformance.namespace });
+    try {
+      await test(other);
+    } finally {
+      await other.close();
+    }
+  };
+
+  /** A call of Inventory.item(1) whose method is running, held until `source.release()` (wrapped: awaiting it would wait for the call). */
+  const heldCall = async () => {
+    source.hold();
+    const running = conformance.ops.call('Inventory.item', 1);
+    await source.whenHeld();
+    return { running };
+  };
+
   if (candidate.reachable)
     scenario(
       "a call that joins an execution begun before another application's invalidation gets the new value, even when that execution cannot store",
       'cross-app-join',
-      async () => {
-        const other = await startConformanceApp(store!, { source, namespace: conformance.namespace });
-        try {
-          source.hold();
-          const running = conformance.ops.call('Inventory.item', 1);
-          await source.whenHeld();
+      () =>
+        withOtherApp(async (other) => {
+          const { running } = await heldCall();
           source.database.write(1);
           await other.ops.invalidate({ kind: 'invalidatePrefix', prefix: 'Inventory' });
           conformance.faults.plan = { throwBefore: 1, only: ['set'] };
@@ -206,10 +220,7 @@ describe.each(CONFORMANCE_STORES)('store semantics on $name', (candidate) => {
           source.release();
           expect((await running).version).toBe(1);
           expect((await joining).version).toBe(2);
-        } finally {
-          await other.close();
-        }
-      },
+        }),
     );
 
   // The store checks a result against the marks when it receives it; the answer may come back much later.
@@ -217,12 +228,9 @@ describe.each(CONFORMANCE_STORES)('store semantics on $name', (candidate) => {
     scenario(
       "a call arriving while a result is on its way to the store, after another application's invalidation resolved, gets the new value",
       'cross-app-late-join',
-      async () => {
-        const other = await startConformanceApp(store!, { source, namespace: conformance.namespace });
-        try {
-          source.hold();
-          const running = conformance.ops.call('Inventory.item', 1);
-          await source.whenHeld();
+      () =>
+        withOtherApp(async (other) => {
+          const { running } = await heldCall();
           conformance.faults.plan = { lateAnswer: 1, answerMs: 400, only: ['set'] };
           const sent = conformance.faults.sent.set;
           source.release();
@@ -233,10 +241,7 @@ describe.each(CONFORMANCE_STORES)('store semantics on $name', (candidate) => {
           const later = conformance.ops.call('Inventory.item', 1);
           expect((await running).version).toBe(1);
           expect((await later).version).toBe(2);
-        } finally {
-          await other.close();
-        }
-      },
+        }),
     );
 
   scenario('a slow store still gives every caller the value of its own key', 'slow', async () => {
