@@ -64,13 +64,15 @@ export class MethodExecutions {
     const running = this.flights.get(key);
     if (running === undefined || !this.joinable(running)) return this.launch(instance, args, key, compute, 'miss');
     const readAgain = () => this.readAgain(instance, args, key, compute);
-    if (running.sealed) return running.promise.then(readAgain, readAgain);
+    // An error is shared whether or not the execution was sealed: only values go stale.
+    if (running.sealed) return running.promise.then(readAgain);
     return running.promise.then((outcome) => (outcome.refused ? readAgain() : outcome));
   }
 
   /**
    * For a caller the landed execution's result is not good for: the entry the store holds
-   * now (a later computation's, when that one got there first), or a new execution.
+   * now (a later computation's, when that one got there first), or else the result of an
+   * execution that began after the caller arrived (see follow).
    */
   private async readAgain(
     instance: object,
@@ -84,7 +86,26 @@ export class MethodExecutions {
     } catch {
       // A failing store reads as a miss: the execution that follows reports it.
     }
-    return this.join(instance, args, key, compute);
+    return this.follow(instance, args, key, compute);
+  }
+
+  /**
+   * The execution running for `key` now, or a new one. The execution the caller joined has
+   * landed, so this one began after the caller arrived: its result is good for the caller even
+   * when the store refused or never saw it (sealed or not), and taking it bounds the work of a
+   * burst of callers on a key the store keeps refusing (invalidated all the time, or failing)
+   * to two executions, not one per caller. Only a refresh that failed without a value is no
+   * result: then the caller follows the next one.
+   */
+  private follow(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
+    const running = this.flights.get(key);
+    const next =
+      running !== undefined && this.joinable(running)
+        ? running.promise
+        : this.launch(instance, args, key, compute, 'miss');
+    return next.then((outcome) =>
+      outcome.failure === undefined ? outcome : this.follow(instance, args, key, compute),
+    );
   }
 
   /** A new execution, for a refresh, that callers arriving meanwhile join. */
