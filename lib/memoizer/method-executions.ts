@@ -217,10 +217,13 @@ export class MethodExecutions {
   }
 
   /**
-   * Stores the result; false when the store refused it or failed (see Outcome.refused). A store
-   * failure, a value the codec cannot encode or a bad ttl/tags answer (the method's
-   * CacheConfigError) is reported, not thrown, except for a refresh, which must not resolve
-   * unless its value took effect.
+   * Stores the result; true only when the store took it, having checked it against every
+   * invalidation that reached it. A result the store refused or never saw (`unless` kept it
+   * out, the store failed, the codec cannot encode it, a ttl/tags function answered nonsense)
+   * gives false (see Outcome.refused): callers that joined the execution may have started
+   * after an invalidation in another process resolved, so they read the store again rather
+   * than take it. Failures are reported, not thrown, except for a refresh (the method's
+   * CacheConfigError, or the store's), which must not resolve unless its value took effect.
    */
   private async save(
     instance: object,
@@ -234,7 +237,7 @@ export class MethodExecutions {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      if (entry === undefined) return true;
+      if (entry === undefined) return false;
       seal?.();
       return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
     } catch (error) {
@@ -244,13 +247,8 @@ export class MethodExecutions {
           ? error
           : asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
-      else {
-        this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
-        // The store could not say whether an invalidation overtook this computation: callers
-        // that joined it may have started after one resolved, so they do not take its result.
-        return false;
-      }
-      return true;
+      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      return false;
     }
   }
 
