@@ -64,13 +64,15 @@ export class MethodExecutions {
     const running = this.flights.get(key);
     if (running === undefined || !this.joinable(running)) return this.launch(instance, args, key, compute, 'miss');
     const readAgain = () => this.readAgain(instance, args, key, compute);
-    if (running.sealed) return running.promise.then(readAgain, readAgain);
+    // An error is shared whether or not the execution was sealed: only values go stale.
+    if (running.sealed) return running.promise.then(readAgain);
     return running.promise.then((outcome) => (outcome.refused ? readAgain() : outcome));
   }
 
   /**
    * For a caller the landed execution's result is not good for: the entry the store holds
-   * now (a later computation's, when that one got there first), or a new execution.
+   * now (a later computation's, when that one got there first), or else the result of an
+   * execution that began after the caller arrived (see follow).
    */
   private async readAgain(
     instance: object,
@@ -84,7 +86,26 @@ export class MethodExecutions {
     } catch {
       // A failing store reads as a miss: the execution that follows reports it.
     }
-    return this.join(instance, args, key, compute);
+    return this.follow(instance, args, key, compute);
+  }
+
+  /**
+   * The execution running for `key` now, or a new one. The execution the caller joined has
+   * landed, so this one began after the caller arrived: its result is good for the caller even
+   * when the store refused or never saw it (sealed or not), and taking it bounds the work of a
+   * burst of callers on a key the store keeps refusing (invalidated all the time, or failing)
+   * to two executions, not one per caller. Only a refresh that failed without a value is no
+   * result: then the caller follows the next one.
+   */
+  private follow(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
+    const running = this.flights.get(key);
+    const next =
+      running !== undefined && this.joinable(running)
+        ? running.promise
+        : this.launch(instance, args, key, compute, 'miss');
+    return next.then((outcome) =>
+      outcome.failure === undefined ? outcome : this.follow(instance, args, key, compute),
+    );
   }
 
   /** A new execution, for a refresh, that callers arriving meanwhile join. */
@@ -196,10 +217,13 @@ export class MethodExecutions {
   }
 
   /**
-   * Stores the result; false when the store refused it or failed (see Outcome.refused). A store
-   * failure, a value the codec cannot encode or a bad ttl/tags answer (the method's
-   * CacheConfigError) is reported, not thrown, except for a refresh, which must not resolve
-   * unless its value took effect.
+   * Stores the result; true only when the store took it, having checked it against every
+   * invalidation that reached it. A result the store refused or never saw (`unless` kept it
+   * out, the store failed, the codec cannot encode it, a ttl/tags function answered nonsense)
+   * gives false (see Outcome.refused): callers that joined the execution may have started
+   * after an invalidation in another process resolved, so they read the store again rather
+   * than take it. Failures are reported, not thrown, except for a refresh (the method's
+   * CacheConfigError, or the store's), which must not resolve unless its value took effect.
    */
   private async save(
     instance: object,
@@ -213,7 +237,7 @@ export class MethodExecutions {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const entry = buildEntry(this.config, outcome, stamp, context);
-      if (entry === undefined) return true;
+      if (entry === undefined) return false;
       seal?.();
       return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
     } catch (error) {
@@ -223,13 +247,8 @@ export class MethodExecutions {
           ? error
           : asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
-      else {
-        this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
-        // The store could not say whether an invalidation overtook this computation: callers
-        // that joined it may have started after one resolved, so they do not take its result.
-        return false;
-      }
-      return true;
+      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      return false;
     }
   }
 
