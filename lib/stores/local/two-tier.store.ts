@@ -16,6 +16,8 @@ import type { LocalTier } from './local-tier.js';
 export class TwoTierMemoStore implements MemoStore {
   readonly alias: string;
   readonly locks: DistributedLocks | undefined;
+  /** Each shared Redis read, as the local tier keeps it (see get). */
+  private readonly reads = new WeakMap<Promise<StoredEntry | undefined>, Promise<StoredEntry | undefined>>();
 
   constructor(
     private readonly remote: RedisMemoStore,
@@ -32,12 +34,19 @@ export class TwoTierMemoStore implements MemoStore {
       const entry = this.local.get(key, scope, now);
       if (entry !== undefined) return entry;
     }
-    const generation = this.local.generation;
-    return this.remote.get(key, scope).then((entry) => {
-      if (entry !== undefined && generation === this.local.generation && this.leased())
-        this.local.keep(key, entry, scope);
-      return entry;
-    });
+    // Callers of one shared Redis read share what it gives, kept once: one store call (see timed-store.ts).
+    const read = this.remote.get(key, scope);
+    let kept = this.reads.get(read);
+    if (kept === undefined) {
+      const generation = this.local.generation;
+      kept = read.then((entry) => {
+        if (entry !== undefined && generation === this.local.generation && this.leased())
+          this.local.keep(key, entry, scope);
+        return entry;
+      });
+      this.reads.set(read, kept);
+    }
+    return kept;
   }
 
   stamp(exact?: boolean): number | Promise<number> {
