@@ -64,15 +64,28 @@ export class TwoTierMemoStore implements MemoStore {
     return written;
   }
 
+  /** The local copy goes even when Redis fails to answer: the tombstone may be there all the same. */
   async delete(key: string): Promise<void> {
-    await this.remote.delete(key);
-    this.local.drop(key);
+    try {
+      await this.remote.delete(key);
+    } finally {
+      this.local.drop(key);
+    }
     await this.bus.invalidate({ key });
   }
 
-  /** The marks are set in Redis and published by one script (see RedisMemoStore.mark). */
+  /**
+   * The marks are set in Redis and published by one script (see RedisMemoStore.mark). When
+   * its answer is lost, Redis (and every process that heard the message) may have them all
+   * the same: this process then drops every local copy rather than outlive them.
+   */
   async invalidate(marks: readonly string[]): Promise<void> {
-    await this.bus.invalidateMarks(marks, (announce) => this.remote.mark(marks, announce));
+    try {
+      await this.bus.invalidateMarks(marks, (announce) => this.remote.mark(marks, announce));
+    } catch (error) {
+      this.local.clear();
+      throw error;
+    }
   }
 
   /** While leased, the invalidations heard so far; NaN otherwise, so nothing begun then is joined. */

@@ -1,4 +1,4 @@
-import { Injectable, Module } from '@nestjs/common';
+import { type INestApplication, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../../../lib/index.js';
 import { dropNamespace, provideRedis, uniqueNamespace } from '../../support/redis-harness.js';
 import { waitFor } from '../../support/redis-server.js';
+import { ReplyGate } from '../../support/reply-gate.js';
 
 const redis = await provideRedis();
 afterAll(() => redis?.release());
@@ -129,3 +130,62 @@ async function instance(namespace: string, events: CacheMemoizeEvent[] = []) {
     }
   });
 });
+
+(redis ? describe : describe.skip)(
+  'a Redis alias with a local tier, when the answer to an invalidation is lost',
+  () => {
+    let gate: ReplyGate;
+    let namespace: string;
+    let apps: INestApplication[] = [];
+
+    beforeEach(async () => {
+      gate = await ReplyGate.start(Number(new URL(redis!.url).port || 6379));
+      namespace = uniqueNamespace('two-tier-lost');
+      apps = [];
+    });
+    afterEach(async () => {
+      gate.open();
+      await Promise.all(apps.map((app) => app.close()));
+      await gate.stop();
+    });
+
+    /** One instance reaching Redis through the gate, whose replies it holds while closed. */
+    async function gated(events: CacheMemoizeEvent[]) {
+      @Module({
+        imports: [
+          CacheMemoizeModule.forRoot({
+            namespace,
+            storeTimeout: 200,
+            caches: { default: { store: 'redis', url: gate.url, local: { lease: '2s' } } },
+            onEvent: (event) => events.push(event),
+          }),
+        ],
+        providers: [Prices],
+      })
+      class AppModule {}
+      const app = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication();
+      await app.init();
+      apps.push(app);
+      return { prices: app.get(Prices), invalidation: app.get(InvalidationService) };
+    }
+
+    it.each([
+      ['invalidateTags', (i: InvalidationService, id: number) => i.invalidateTags(`price:${id}`)],
+      ['invalidate', (i: InvalidationService, id: number) => i.invalidate(Prices, 'price', id)],
+    ])('%s rejects, and the local copy is not served after it', async (_, run) => {
+      const events: CacheMemoizeEvent[] = [];
+      const one = await gated(events);
+      const id = 5_000_000 + Math.floor(Math.random() * 1e6);
+      database.set(id, 1);
+      await waitFor(async () => {
+        await one.prices.price(id);
+        return events.at(-1)?.tier === 'local';
+      }, 'a local copy');
+      database.set(id, 2);
+      gate.close(); // Redis runs the invalidation; its answer is held past storeTimeout
+      await expect(run(one.invalidation, id)).rejects.toThrow();
+      gate.open(); // well within the lease: heartbeats come back, the lease holds
+      expect(await one.prices.price(id)).toEqual({ id, version: 2 });
+    });
+  },
+);
