@@ -90,6 +90,10 @@ export const Messages = {
   refreshNeedsSingleton: (owner: string) =>
     `refresh(${owner}) needs a singleton instance to call the method on, but this provider is request-scoped or transient. ` +
     `Use invalidate() instead, or make the provider a singleton.`,
+  unreadableArgument: (owner: string, where: string, error: unknown) =>
+    `Cannot build a cache key for ${owner}: reading ${where} threw ` +
+    `(${error instanceof Error ? error.message : String(error)}; see cause). Give @CacheMemoize a key option, ` +
+    `e.g. key: (user) => user.id, that reads only what the key needs.`,
   unencodableArgument: (owner: string, what: string, where: string) =>
     `Cannot build a cache key for ${owner}: ${where} is ${what}. Give @CacheMemoize a key option, ` +
     `e.g. key: (user) => user.id, that returns only data.`,

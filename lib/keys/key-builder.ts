@@ -94,8 +94,10 @@ export class KeyBuilder {
     return '#' + createHash('sha256').update(encoded).digest('base64url');
   }
 
+  /** A CacheKeyError naming the method and the argument; an error the argument itself threw (a getter, a Proxy, `toJSON`) becomes its cause. */
   private keyError(error: unknown, position: string): unknown {
-    if (!(error instanceof UnencodableValueError)) return error;
+    if (!(error instanceof UnencodableValueError))
+      return new CacheKeyError(Messages.unreadableArgument(this.owner, position, error), { cause: error });
     const where = error.path === '$' ? position : `${position} (${error.path.replace(/^\$/, 'value')})`;
     const message = this.resolver ? Messages.unencodableResolverArgument : Messages.unencodableArgument;
     return new CacheKeyError(message(this.owner, error.what, where));

@@ -112,4 +112,50 @@ describe('hostile key arguments', () => {
       await expectNoSharedEntry(lookup, new globalThis.Date(5), new Date());
     }
   });
+
+  it.each([
+    [
+      'a getter',
+      {
+        tag: 't',
+        get broken(): string {
+          throw new Error('getter exploded');
+        },
+      },
+    ],
+    [
+      'a toJSON',
+      new (class Money {
+        toJSON(): never {
+          throw new Error('toJSON exploded');
+        }
+      })(),
+    ],
+    [
+      'a Proxy trap',
+      new Proxy(
+        {},
+        {
+          ownKeys: () => {
+            throw new Error('trap exploded');
+          },
+        },
+      ),
+    ],
+  ])(
+    'an argument whose %s throws gives a CacheKeyError naming the method and argument, the error as its cause',
+    async (_, arg) => {
+      const error: unknown = await lookup.find('ok', arg).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(CacheKeyError);
+      expect(error).toMatchObject({
+        code: 'E_CACHE_KEY',
+        message: expect.stringContaining('Lookup.find: reading argument 1 threw'),
+      });
+      expect((error as Error).cause).toMatchObject({ message: expect.stringMatching(/exploded/) });
+      expect(lookup.calls).toBe(0);
+    },
+  );
 });
