@@ -33,6 +33,8 @@ type Invalidation = { op: string; args: unknown[]; items: string[] };
 export interface Probe {
   read(worker: number, method: 'a' | 'b', id: number): Promise<void>;
   invalidateAll(worker: number): Promise<void>;
+  /** While on, the random operations send `worker` reads only. */
+  quiet(worker: number, on: boolean): void;
   readonly methods: readonly ['a', 'b'];
   readonly ids: number;
 }
@@ -71,6 +73,7 @@ export async function checkCoherence(options: {
   let fault: Promise<void> | undefined;
   let faultOver = options.fault === undefined;
   const random = (n: number) => Math.floor(Math.random() * n);
+  const quiet = new Set<number>();
 
   const invalidation = (): Invalidation => {
     const method = METHODS[random(2)];
@@ -122,6 +125,7 @@ export async function checkCoherence(options: {
   const probe: Probe = {
     read: (worker, method, id) => read(worker, method, id),
     invalidateAll: (worker) => invalidate(worker, { op: 'invalidateAll', args: [], items: ITEMS }),
+    quiet: (worker, on) => void (on ? quiet.add(worker) : quiet.delete(worker)),
     methods: METHODS,
     ids: IDS,
   };
@@ -132,7 +136,7 @@ export async function checkCoherence(options: {
       if (index === Math.floor(operations / 3) && options.fault)
         fault = options.fault(probe).finally(() => (faultOver = true));
       const worker = random(workers.length);
-      await (random(10) < 8 ? read(worker) : invalidate(worker));
+      await (random(10) < 8 || quiet.has(worker) ? read(worker) : invalidate(worker));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 6 }, lane));
