@@ -1,4 +1,4 @@
-import type { EntryScope } from './memo-store.interface.js';
+import type { EntryScope, StoredEntry } from './memo-store.interface.js';
 
 /**
  * Invalidation marks: the one home of the rule every store applies.
@@ -17,6 +17,23 @@ export const prefixMark = (prefix: string): string => `prefix:${prefix}`;
 /** The rule: true when `mark` (a stamp, or none) voids an entry created at `created`. */
 export function voids(mark: number | undefined, created: number): boolean {
   return mark !== undefined && mark >= created;
+}
+
+/**
+ * Whether a mark of the entry's scope or of its tags voids it. `stampOf` reads a store's
+ * mark by name; `floor` voids like a mark on every entry (what a store that dropped marks
+ * to stay bounded remembers of them).
+ */
+export function voidedBy(
+  entry: StoredEntry,
+  scope: EntryScope,
+  floor: number,
+  stampOf: (name: string) => number | undefined,
+): boolean {
+  if (voids(floor, entry.created)) return true;
+  for (const name of scope.marks) if (voids(stampOf(name), entry.created)) return true;
+  if (entry.tags) for (const tag of entry.tags) if (voids(stampOf(tagMark(tag)), entry.created)) return true;
+  return false;
 }
 
 /** The marks of a method with this prefix: the alias, then each `.`/`:`-separated level. */

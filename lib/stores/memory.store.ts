@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { TOMBSTONE_LIFE_MS } from '../cache-memoize.constants.js';
-import { tagMark, voids } from './marks.js';
+import { voidedBy, voids } from './marks.js';
 import { type EntryScope, type MemoStore, ResultKind, type StoredEntry } from './memo-store.interface.js';
 
 interface Mark {
@@ -106,17 +106,10 @@ export class MemoryMemoStore implements MemoStore {
   }
 
   private isVoided(entry: StoredEntry, scope: EntryScope): boolean {
-    if (voids(this.voidedUpTo, entry.created)) return true;
-    for (const name of scope.marks) {
-      if (voids(this.marks.peek(name)?.stamp, entry.created)) return true;
-    }
-    if (entry.tags) {
-      for (const tag of entry.tags) {
-        if (voids(this.marks.peek(tagMark(tag))?.stamp, entry.created)) return true;
-      }
-    }
-    return false;
+    return voidedBy(entry, scope, this.voidedUpTo, this.stampOf);
   }
+
+  private readonly stampOf = (name: string) => this.marks.peek(name)?.stamp;
 
   /** A mark older than the longest-lived entry can no longer void anything: it goes without raising `voidedUpTo`. */
   private prune(now: number): void {

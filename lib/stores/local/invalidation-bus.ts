@@ -193,9 +193,6 @@ export class InvalidationBus implements BusChannelListener {
 /** Applies another process's change to the local tier. */
 export function apply(local: LocalTier, change: Invalidation): void {
   if ('marks' in change) local.mark(change.marks, change.stamp);
-  else if ('created' in change) {
-    local.generation++;
-    local.heard++;
-    local.replaced(change.key, change.created);
-  } else local.drop(change.key);
+  else if ('created' in change) local.refreshed(change.key, change.created);
+  else local.drop(change.key);
 }

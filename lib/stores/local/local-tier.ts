@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { tagMark, voids } from '../marks.js';
+import { voidedBy, voids } from '../marks.js';
 import { type EntryScope, ResultKind, type StoredEntry } from '../memo-store.interface.js';
 
 /**
@@ -65,6 +65,13 @@ export class LocalTier {
     this.lru.set(key, { value: undefined, kind: ResultKind.Tombstone, created, freshUntil: until, staleUntil: until });
   }
 
+  /** Another process refreshed `key` with a value computed from `created`: as `replaced`, and a read begun before is not kept. */
+  refreshed(key: string, created: number): void {
+    this.generation++;
+    this.heard++;
+    this.replaced(key, created);
+  }
+
   /** One key was invalidated. */
   drop(key: string): void {
     this.generation++;
@@ -99,9 +106,8 @@ export class LocalTier {
   }
 
   private isVoided(entry: StoredEntry, scope: EntryScope): boolean {
-    if (voids(this.floor, entry.created)) return true;
-    for (const name of scope.marks) if (voids(this.marks.get(name), entry.created)) return true;
-    if (entry.tags) for (const tag of entry.tags) if (voids(this.marks.get(tagMark(tag)), entry.created)) return true;
-    return false;
+    return voidedBy(entry, scope, this.floor, this.stampOf);
   }
+
+  private readonly stampOf = (name: string) => this.marks.get(name);
 }
