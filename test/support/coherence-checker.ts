@@ -39,6 +39,12 @@ export interface Probe {
   readonly ids: number;
 }
 
+/** Deletes the source of truth of a run's namespace. */
+export async function clearTruth(truth: Redis, namespace: string): Promise<void> {
+  const keys = await truth.keys(`${namespace}:truth:*`);
+  if (keys.length) await truth.del(...keys);
+}
+
 /**
  * The coherence checker of two-tier aliases: random reads and invalidations of every kind
  * (invalidate, refresh, tags, prefixes, all), several at a time, sent to random worker

@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
-import { checkCoherence } from '../../support/coherence-checker.js';
+import { checkCoherence, clearTruth } from '../../support/coherence-checker.js';
 import { provideCluster, provideRedis, uniqueNamespace } from '../../support/redis-harness.js';
 import type { RedisCluster } from '../../support/redis-cluster.js';
 import { WorkerProcess } from '../../support/worker-process.js';
@@ -35,8 +35,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   }, 120_000);
   afterAll(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
-    const keys = await truth.keys(`${namespace}:truth:*`);
-    if (keys.length) await truth.del(...keys);
+    await clearTruth(truth, namespace);
     truth.disconnect();
   });
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { type CoherenceReport, checkCoherence, type Probe } from '../../support/coherence-checker.js';
+import { checkCoherence, clearTruth, type CoherenceReport, type Probe } from '../../support/coherence-checker.js';
 import { provideRedis, requireRedisServer, uniqueNamespace } from '../../support/redis-harness.js';
 import { RedisServer } from '../../support/redis-server.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
@@ -79,8 +79,7 @@ const summary = (fault: string, report: CoherenceReport) =>
   }, 120_000);
   afterAll(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
-    const keys = await truth.keys(`${namespace}:truth:*`);
-    if (keys.length) await truth.del(...keys);
+    await clearTruth(truth, namespace);
     truth.disconnect();
     admin.disconnect();
     await proxy?.stop();

@@ -69,6 +69,15 @@ async function instance(namespace: string, events: CacheMemoizeEvent[] = []) {
     await client.quit();
   });
 
+  /** Version 1 of `id`, computed by instance one, read by two from Redis and then from its local copy. */
+  async function heldLocallyByTwo(id: number): Promise<void> {
+    database.set(id, 1);
+    await one.prices.price(id);
+    await two.prices.price(id);
+    await two.prices.price(id);
+    expect(two.events.at(-1)).toMatchObject({ type: 'hit', tier: 'local' });
+  }
+
   it('answers a repeated call from the local tier, synchronously, and counts it', async () => {
     await one.prices.price(1);
     const calls = one.prices.calls;
@@ -97,11 +106,7 @@ async function instance(namespace: string, events: CacheMemoizeEvent[] = []) {
     ['refresh', (i: typeof one, id: number) => i.invalidation.refresh(Prices, 'price', id)],
   ])('once %s resolves on one instance, the other never serves its local copy of the old value', async (_, run) => {
     const id = 10 + Math.floor(Math.random() * 1e6);
-    database.set(id, 1);
-    await one.prices.price(id);
-    await two.prices.price(id);
-    await two.prices.price(id);
-    expect(two.events.at(-1)).toMatchObject({ type: 'hit', tier: 'local' });
+    await heldLocallyByTwo(id);
     database.set(id, 2);
     await run(one, id);
     expect(await two.prices.price(id)).toEqual({ id, version: 2 });
@@ -110,11 +115,7 @@ async function instance(namespace: string, events: CacheMemoizeEvent[] = []) {
 
   it('replaces the local copies of other instances when one stores a new value', async () => {
     const id = 3;
-    database.set(id, 1);
-    await one.prices.price(id);
-    await two.prices.price(id);
-    await two.prices.price(id);
-    expect(two.events.at(-1)).toMatchObject({ type: 'hit', tier: 'local' });
+    await heldLocallyByTwo(id);
     // The entry leaves Redis (expired, evicted) and a third instance computes the new value.
     database.set(id, 2);
     const client = new Redis(redis!.url);
