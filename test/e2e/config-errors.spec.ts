@@ -1,4 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
+import { bootstrapFailure } from '../fixtures/create-app.js';
 import { Test } from '@nestjs/testing';
 import {
   CacheConfigError,
@@ -21,17 +22,8 @@ async function bootstrapError(options: MemoizeOptions, root: CacheMemoizeModuleO
   return bootstrapWith([Reports], root);
 }
 
-async function bootstrapWith(providers: Function[], root: CacheMemoizeModuleOptions): Promise<Error> {
-  try {
-    const moduleRef = await Test.createTestingModule({
-      imports: [CacheMemoizeModule.forRoot(root)],
-      providers: providers as never[],
-    }).compile();
-    await moduleRef.createNestApplication({ logger: false }).init();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('bootstrap succeeded');
+function bootstrapWith(providers: Function[], root: CacheMemoizeModuleOptions): Promise<Error> {
+  return bootstrapFailure({ imports: [CacheMemoizeModule.forRoot(root)], providers: providers as never[] });
 }
 
 describe('configuration mistakes fail at bootstrap with a CacheConfigError', () => {

@@ -1,4 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
+import { bootstrapFailure } from '../fixtures/create-app.js';
 import { Test } from '@nestjs/testing';
 import {
   CacheConfigError,
@@ -11,17 +12,8 @@ import {
 } from '../../lib/index.js';
 
 /** Compiles and starts an app from `imports`; resolves to the error it raised. */
-async function bootstrapFailure(imports: unknown[], providers: Function[] = []): Promise<Error> {
-  try {
-    const moduleRef = await Test.createTestingModule({
-      imports: imports as never[],
-      providers: providers as never[],
-    }).compile();
-    await moduleRef.createNestApplication({ logger: false }).init();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('bootstrap succeeded');
+function bootstrapFailureOf(imports: unknown[], providers: Function[] = []): Promise<Error> {
+  return bootstrapFailure({ imports: imports as never[], providers: providers as never[] });
 }
 
 /** What a decorator application threw, as the class was defined. */
@@ -65,7 +57,7 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
       /Cache alias 'default' \(lock\) has an option 'wiat'.*did you mean 'wait'/,
     ],
   ])('an unknown option name in %s', async (_, options, message) => {
-    const error = await bootstrapFailure([CacheMemoizeModule.forRoot(options as CacheMemoizeModuleOptions)]);
+    const error = await bootstrapFailureOf([CacheMemoizeModule.forRoot(options as CacheMemoizeModuleOptions)]);
     expect(error).toBeInstanceOf(CacheConfigError);
     expect(error.message).toMatch(message);
   });
@@ -73,7 +65,7 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
   it('an unknown option name in a { cache } definition', async () => {
     const existing = await Test.createTestingModule({ imports: [CacheMemoizeModule.forRoot()] }).compile();
     const cache = existing.get(CacheRegistry).get();
-    const error = await bootstrapFailure([
+    const error = await bootstrapFailureOf([
       CacheMemoizeModule.forRoot({ caches: { default: { cache, tll: '1m' } as never } }),
     ]);
     expect(error.message).toMatch(/Cache alias 'default' has an option 'tll'.*did you mean 'ttl'/);
@@ -81,7 +73,7 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
   });
 
   it('a forRootAsync factory that returns no object', async () => {
-    const error = await bootstrapFailure([
+    const error = await bootstrapFailureOf([
       CacheMemoizeModule.forRootAsync({ useFactory: () => null as unknown as CacheMemoizeModuleOptions }),
     ]);
     expect(error).toBeInstanceOf(CacheConfigError);
@@ -89,7 +81,7 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
   });
 
   it('an unknown option name in a forRootAsync factory result', async () => {
-    const error = await bootstrapFailure([
+    const error = await bootstrapFailureOf([
       CacheMemoizeModule.forRootAsync({ useFactory: () => ({ tll: '5m' }) as CacheMemoizeModuleOptions }),
     ]);
     expect(error).toBeInstanceOf(CacheConfigError);
@@ -112,10 +104,10 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
         return 1;
       }
     }
-    const onMethod = await bootstrapFailure([CacheMemoizeModule.forRoot()], [Typo]);
+    const onMethod = await bootstrapFailureOf([CacheMemoizeModule.forRoot()], [Typo]);
     expect(onMethod).toBeInstanceOf(CacheConfigError);
     expect(onMethod.message).toMatch(/@CacheMemoize\(\) on Typo\.load has an option 'tagz'.*did you mean 'tags'/);
-    const onClass = await bootstrapFailure([CacheMemoizeModule.forRoot()], [ClassTypo]);
+    const onClass = await bootstrapFailureOf([CacheMemoizeModule.forRoot()], [ClassTypo]);
     expect(onClass.message).toMatch(/@CacheMemoizeConfig\(\) on ClassTypo has an option 'cahce'.*did you mean 'cache'/);
     expect(() => CacheMemoizeModule.forFeature({ ttl: '1m', stale: '1h' } as never)).toThrow(
       /CacheMemoizeModule\.forFeature\(\) has an option 'stale'/,
@@ -167,7 +159,7 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
         return a + b;
       }
     }
-    const error = await bootstrapFailure([CacheMemoizeModule.forRoot()], [Maths]);
+    const error = await bootstrapFailureOf([CacheMemoizeModule.forRoot()], [Maths]);
     expect(error).toBeInstanceOf(CacheConfigError);
     expect(error.message).toMatch(/Maths\.sum is memoized but returned a Number \(its declared return type\)/);
   });
@@ -202,7 +194,7 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
   it('forFeature in an application without forRoot, naming the module', async () => {
     @Module({ imports: [CacheMemoizeModule.forFeature({ ttl: '5m' })], providers: [Reports] })
     class ReportsModule {}
-    const error = await bootstrapFailure([ReportsModule]);
+    const error = await bootstrapFailureOf([ReportsModule]);
     expect(error).toBeInstanceOf(CacheConfigError);
     expect(error.message).toMatch(
       /forFeature\(\) is imported by ReportsModule, but the application has no CacheMemoizeModule\.forRoot\(\)/,
@@ -212,7 +204,7 @@ describe('configuration that used to do nothing, silently, is a CacheConfigError
   it('two forRoot in one application (a feature module first), naming both importers', async () => {
     @Module({ imports: [CacheMemoizeModule.forRoot({ ttl: '5m' })], providers: [Reports] })
     class ReportsModule {}
-    const error = await bootstrapFailure([ReportsModule, CacheMemoizeModule.forRoot({ namespace: 'app' })]);
+    const error = await bootstrapFailureOf([ReportsModule, CacheMemoizeModule.forRoot({ namespace: 'app' })]);
     expect(error).toBeInstanceOf(CacheConfigError);
     expect(error.message).toMatch(/forRoot\(\) is imported more than once in this application \(by .*ReportsModule/);
     expect(error.message).toMatch(/InvalidationService would only reach one of them/);

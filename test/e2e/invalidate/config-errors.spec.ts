@@ -1,6 +1,6 @@
 import { Controller, Injectable, Put } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { CacheConfigError, CacheInvalidate, CacheMemoizeModule, type InvalidateOptions } from '../../../lib/index.js';
+import { bootstrapFailure } from '../../fixtures/create-app.js';
 
 /** Bootstraps an app whose provider (or controller) method carries `options`; resolves to the error raised. */
 async function bootstrapError(options: unknown, on: 'provider' | 'controller' = 'provider'): Promise<Error> {
@@ -19,17 +19,11 @@ async function bootstrapError(options: unknown, on: 'provider' | 'controller' = 
       return 1;
     }
   }
-  try {
-    const moduleRef = await Test.createTestingModule({
-      imports: [CacheMemoizeModule.forRoot({ caches: { default: { store: 'memory' }, other: { store: 'memory' } } })],
-      providers: on === 'provider' ? [PostsService] : [],
-      controllers: on === 'controller' ? [PostsController] : [],
-    }).compile();
-    await moduleRef.createNestApplication({ logger: false }).init();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('bootstrap succeeded');
+  return bootstrapFailure({
+    imports: [CacheMemoizeModule.forRoot({ caches: { default: { store: 'memory' }, other: { store: 'memory' } } })],
+    providers: on === 'provider' ? [PostsService] : [],
+    controllers: on === 'controller' ? [PostsController] : [],
+  });
 }
 
 describe('@CacheInvalidate options are checked at bootstrap', () => {
