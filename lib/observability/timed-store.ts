@@ -36,25 +36,19 @@ export class TimedMemoStore implements MemoStore {
 
   /** A local copy's hit costs no clock reading and no allocation: see `answered`. */
   get(key: string, scope: EntryScope, now?: number): StoredEntry | undefined | Promise<StoredEntry | undefined> {
-    let result: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
-      result = this.inner.get(key, scope, now);
+      return this.answered('get', this.inner.get(key, scope, now));
     } catch (error) {
-      this.record('get', performance.now(), error);
-      throw error;
+      return this.failedAtOnce('get', error);
     }
-    return result instanceof Promise ? this.answered('get', result) : result;
   }
 
   stamp(exact?: boolean): number | Promise<number> {
-    let result: number | Promise<number>;
     try {
-      result = this.inner.stamp(exact);
+      return this.answered('stamp', this.inner.stamp(exact));
     } catch (error) {
-      this.record('stamp', performance.now(), error);
-      throw error;
+      return this.failedAtOnce('stamp', error);
     }
-    return result instanceof Promise ? this.answered('stamp', result) : result;
   }
 
   set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean> {
@@ -82,10 +76,16 @@ export class TimedMemoStore implements MemoStore {
    * before that (encoding a command) is left out; a Redis read is not even sent by then, it
    * waits for the end of the turn to be shared (see shared-reads.ts).
    */
-  private answered<T>(operation: StoreOperation, result: Promise<T>): Promise<T> {
-    if (this.timing.has(result)) return result;
+  private answered<T>(operation: StoreOperation, result: T | Promise<T>): T | Promise<T> {
+    if (!(result instanceof Promise) || this.timing.has(result)) return result;
     this.timing.add(result);
     return this.timed(operation, performance.now(), () => result);
+  }
+
+  /** A store call that threw before handing anything back: recorded, and thrown on. */
+  private failedAtOnce(operation: StoreOperation, error: unknown): never {
+    this.record(operation, performance.now(), error);
+    throw error;
   }
 
   private timed<T>(operation: StoreOperation, started: number, call: () => T): T {
