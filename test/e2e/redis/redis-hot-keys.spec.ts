@@ -109,6 +109,32 @@ const STORE_TIMEOUT = 300;
     expect(await ran('mget')).toBeLessThanOrEqual((CALLERS * ROUNDS) / 8);
   });
 
+  it('share the next read among callers that start in later turns while one is in flight, sent as soon as it answers', async () => {
+    const gate = await ReplyGate.start(server!.port);
+    try {
+      const catalog = await start(gate.url, 'here');
+      expect(await catalog.list(1)).toBe('page 1 v1 by here');
+      await admin.config('RESETSTAT');
+
+      gate.close();
+      const first = catalog.list(1); // its read is sent at once
+      await waitForHeldReply(gate);
+      const later: Array<Promise<string>> = [];
+      for (let turn = 0; turn < 5; turn++) {
+        await new Promise((resolve) => setImmediate(resolve)); // each caller in a turn of its own
+        later.push(catalog.list(1));
+      }
+      expect(await ran('mget')).toBe(1); // they wait: none of them may take the read in flight
+      gate.open();
+
+      expect(await Promise.all([first, ...later])).toEqual(Array(6).fill('page 1 v1 by here'));
+      expect(await ran('mget')).toBe(2);
+    } finally {
+      await Promise.all(apps.splice(0).map((app) => app.close()));
+      await gate.stop();
+    }
+  });
+
   it.each([
     ['invalidate', (inv: InvalidationService) => inv.invalidate(Catalog, 'list', 1)],
     ['invalidatePrefix', (inv: InvalidationService) => inv.invalidatePrefix('Catalog')],
