@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { finished } from 'node:stream/promises';
 import { from, mergeMap, type Observable, of } from 'rxjs';
 import type { RunReason } from '../memoizer/method-config.js';
-import type { Outcome } from '../memoizer/outcome.js';
+import { asOutcome, type Outcome } from '../memoizer/outcome.js';
 import { ResultKind, type StoredEntry } from '../stores/memo-store.interface.js';
 import type { CachedHandler } from './cached-handler.js';
 import { type CachedResponse, cachedResponse, type HeaderValue, isPersonalResponse } from './cached-response.js';
@@ -38,7 +38,7 @@ export class ResponseExchange {
   ) {}
 
   serve(key: string, instance: object, args: unknown[]): Observable<unknown> {
-    const found = this.handler.memoized.resolveKeyed(instance, args, key, this.compute);
+    const found = this.handler.memoized.resolveKeyed(instance, args, key, this.compute, asOutcome);
     return found instanceof Promise
       ? from(found).pipe(mergeMap((outcome) => this.deliver(outcome)))
       : this.deliver(found);

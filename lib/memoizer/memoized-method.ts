@@ -10,7 +10,7 @@ import { deepCopy } from '../serialization/deep-copy.js';
 import { type Compute, MethodExecutions } from './method-executions.js';
 import type { MethodConfig } from './method-config.js';
 import { MethodTelemetry } from './method-telemetry.js';
-import type { Outcome } from './outcome.js';
+import { asOutcome, type Outcome } from './outcome.js';
 import { replayObservable } from './run-original.js';
 
 const SOFT_TIMEOUT = Symbol('soft-timeout');
@@ -43,46 +43,48 @@ export class MemoizedMethod {
    * the key must also hold (a resolver's `vary` headers).
    */
   invoke(instance: object, args: unknown[], keyExtra?: unknown[]): unknown {
-    if (this.executions.observable) return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra)));
+    if (this.executions.observable) return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra, asOutcome)));
     try {
-      const result = this.resolve(instance, args, keyExtra);
-      return result instanceof Promise
-        ? result.then((outcome) => this.valueOf(outcome))
-        : Promise.resolve(this.valueOf(result));
+      const value = this.resolve(instance, args, keyExtra, this.toValue);
+      return value instanceof Promise ? value : Promise.resolve(value);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /**
-   * The cached outcome under `key`, or what `compute` (by default the method) settles to, stored.
-   * The interceptor calls this with its own keys and the handler pipeline as `compute`.
+   * The cached outcome under `key`, or what `compute` (by default the method) settles to,
+   * stored, handed to `deliver` (for `invoke`, the value its caller gets). A store read is
+   * delivered in the step that handles its answer: callers of one shared Redis read cost one
+   * Promise each, not two. The interceptor calls this with its own keys and the handler
+   * pipeline as `compute`.
    */
-  resolveKeyed(
+  resolveKeyed<R>(
     instance: object,
     args: unknown[],
     key: string,
     compute: Compute | undefined,
-  ): Outcome | Promise<Outcome> {
+    deliver: (outcome: Outcome) => R,
+  ): R | Promise<R> {
     // One clock reading serves the store's expiry check and ours: a hit reads it once.
     const now = Date.now();
     let found: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
       found = this.config.store.get(key, this.config.scope, now);
     } catch (error) {
-      return this.afterStoreError(error, instance, args, key, compute);
+      return this.afterStoreError(error, instance, args, key, compute).then(deliver);
     }
-    if (found === undefined) return this.recompute(instance, args, key, undefined, compute);
+    if (found === undefined) return this.recompute(instance, args, key, undefined, compute).then(deliver);
     if (found instanceof Promise) {
       return found.then(
         (entry) =>
           entry === undefined
-            ? this.recompute(instance, args, key, undefined, compute)
-            : this.found(instance, args, key, entry, compute, Date.now(), 'remote'),
-        (error) => this.afterStoreError(error, instance, args, key, compute),
+            ? this.recompute(instance, args, key, undefined, compute).then(deliver)
+            : settled(this.found(instance, args, key, entry, compute, Date.now(), 'remote'), deliver),
+        (error) => this.afterStoreError(error, instance, args, key, compute).then(deliver),
       );
     }
-    return this.found(instance, args, key, found, compute, now, 'local');
+    return settled(this.found(instance, args, key, found, compute, now, 'local'), deliver);
   }
 
   keyFor(args: unknown[]): string {
@@ -137,6 +139,8 @@ export class MemoizedMethod {
     return this.config.clone ? deepCopy(outcome.value) : outcome.value;
   }
 
+  private readonly toValue = (outcome: Outcome): unknown => this.valueOf(outcome);
+
   /**
    * Whether `skip` sends this call straight to the method (a `bypass` event says so).
    * The interceptor asks it too, with the key it built.
@@ -155,9 +159,14 @@ export class MemoizedMethod {
     return this.original.apply(instance, args);
   }
 
-  private resolve(instance: object, args: unknown[], keyExtra?: unknown[]): Outcome | Promise<Outcome> {
+  private resolve<R>(
+    instance: object,
+    args: unknown[],
+    keyExtra: unknown[] | undefined,
+    deliver: (outcome: Outcome) => R,
+  ): R | Promise<R> {
     if (this.config.skip === undefined)
-      return this.resolveKeyed(instance, args, this.config.keys.build(args, keyExtra), undefined);
+      return this.resolveKeyed(instance, args, this.config.keys.build(args, keyExtra), undefined, deliver);
     // An argument that cannot be keyed is a reason to skip: `skip` sees an empty key, and the
     // key error surfaces only when the call is not skipped.
     let key: string | undefined;
@@ -167,9 +176,9 @@ export class MemoizedMethod {
     } catch (error) {
       keyError = error;
     }
-    if (this.skips(instance, args, key ?? '')) return this.executions.run(instance, args, undefined);
+    if (this.skips(instance, args, key ?? '')) return this.executions.run(instance, args, undefined).then(deliver);
     if (key === undefined) throw keyError;
-    return this.resolveKeyed(instance, args, key, undefined);
+    return this.resolveKeyed(instance, args, key, undefined, deliver);
   }
 
   private found(
@@ -253,4 +262,9 @@ export class MemoizedMethod {
     if (!(result instanceof Promise)) return replayObservable(result.kind, this.valueOf(result));
     return from(result).pipe(mergeMap((outcome) => replayObservable(outcome.kind, this.valueOf(outcome))));
   }
+}
+
+/** `deliver` applied to an outcome that may still be on its way (a stale entry being recomputed). */
+function settled<R>(outcome: Outcome | Promise<Outcome>, deliver: (outcome: Outcome) => R): R | Promise<R> {
+  return outcome instanceof Promise ? outcome.then(deliver) : deliver(outcome);
 }

@@ -17,3 +17,8 @@ export interface Outcome {
    */
   failure?: unknown;
 }
+
+/** What MemoizedMethod.resolveKeyed delivers to a caller that wants the outcome itself (the interceptor, an Observable). */
+export function asOutcome(outcome: Outcome): Outcome {
+  return outcome;
+}
