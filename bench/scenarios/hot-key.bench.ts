@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { asyncCacheDedupe, type Task } from '../fixtures/redis-peers.js';
+import { ACD_JSON, ACD_SUPERJSON, asyncCacheDedupe, type Task } from '../fixtures/redis-peers.js';
 import {
   BENTO_TWO_TIER,
   bentoTwoTier,
@@ -16,7 +16,6 @@ import { formatCount, formatNs, formatRatio, type Goal, type Scenario, type Tabl
 
 const CONCURRENCY = 64;
 const DURATION_MS = Number(process.env.BENCH_REDIS_MS ?? 2_000);
-const ACD = 'async-cache-dedupe (redis storage, JSON)';
 const OUR_REDIS_SPREAD = `nestjs-cache-memoize (redis, ${CONCURRENCY} keys: a read per hit)`;
 
 /**
@@ -51,6 +50,7 @@ export const hotKey: Scenario = {
       tasks.push([OUR_REDIS_SPREAD, spread, () => redisAlias.close()]);
       const peerClient = new Redis(REDIS_URL);
       tasks.push(asyncCacheDedupe(peerClient, compute));
+      tasks.push(asyncCacheDedupe(peerClient, compute, true));
       const twoTier = local ? await ourRedisApp(compute, REDIS_URL, `${namespace}:t`, true) : undefined;
       tasks.push(
         twoTier ? [OUR_TWO_TIER, () => twoTier.catalog.byId(1), () => twoTier.close()] : [OUR_TWO_TIER, undefined],
@@ -98,19 +98,30 @@ export const hotKey: Scenario = {
           'Both our Redis alias and async-cache-dedupe send one read for many concurrent calls of a key. Ours only lets a call join a read not yet sent (so a call never gets a read older than an invalidation that resolved before it started, whichever process made it); async-cache-dedupe joins the read in flight. Both decode a read once and hand its callers the same value.',
         ],
       });
-      const acd = timings.get(ACD)!;
-      const sharedRatio = ours.opsPerSec / acd.opsPerSec;
-      goals.push({
-        goal: `${title}: Redis alias with shared reads ≥ 1× async-cache-dedupe throughput`,
-        measured: `${formatRatio(sharedRatio)}`,
-        met: sharedRatio >= 1,
-      });
-      const localRatio = twoTierTiming && twoTierTiming.opsPerSec / ours.opsPerSec;
-      goals.push({
-        goal: `${title}: two-tier alias ≥ 50× the Redis alias throughput`,
-        measured: localRatio === undefined ? TWO_TIERS_NA : formatRatio(localRatio),
-        met: localRatio === undefined ? undefined : localRatio >= 50,
-      });
+      for (const [peer, what] of [
+        [ACD_JSON, 'async-cache-dedupe'],
+        [ACD_SUPERJSON, 'async-cache-dedupe keeping the same types (superjson)'],
+      ] as const) {
+        const sharedRatio = ours.opsPerSec / timings.get(peer)!.opsPerSec;
+        goals.push({
+          goal: `${title}: Redis alias with shared reads ≥ 1× ${what} throughput`,
+          measured: formatRatio(sharedRatio),
+          met: sharedRatio >= 1,
+        });
+      }
+      // The goal was set against a Redis alias that read once per call; against shared reads it
+      // pulls the other way from the goal above (see the README, "Running several instances").
+      for (const [base, what] of [
+        [spreadTiming, 'the Redis alias reading once per call (64 keys)'],
+        [ours, 'the Redis alias with shared reads'],
+      ] as const) {
+        const localRatio = twoTierTiming && twoTierTiming.opsPerSec / base.opsPerSec;
+        goals.push({
+          goal: `${title}: two-tier alias ≥ 50× ${what} throughput`,
+          measured: localRatio === undefined ? TWO_TIERS_NA : formatRatio(localRatio),
+          met: localRatio === undefined ? undefined : localRatio >= 50,
+        });
+      }
     }
     return { tables, goals };
   },
