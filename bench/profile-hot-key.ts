@@ -11,7 +11,6 @@ import { PAYLOADS } from './support/payloads.js';
 import { REDIS_URL, RUN_PREFIX } from './support/redis.js';
 
 const payload = PAYLOADS[Number(process.env.P ?? 0)]!;
-if (process.env.HACK) (globalThis as any).HACK = true;
 const compute = async () => payload.value;
 const ms = Number(process.env.MS ?? 4_000);
 if (process.argv[2] === 'acd') {
