@@ -43,7 +43,8 @@ export class MemoizedMethod {
    * the key must also hold (a resolver's `vary` headers).
    */
   invoke(instance: object, args: unknown[], keyExtra?: unknown[]): unknown {
-    if (this.executions.observable) return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra, asOutcome)));
+    if (this.executions.observable)
+      return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra, asOutcome)));
     try {
       const value = this.resolve(instance, args, keyExtra, this.toValue);
       return value instanceof Promise ? value : Promise.resolve(value);
