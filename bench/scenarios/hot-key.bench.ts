@@ -95,7 +95,7 @@ export const hotKey: Scenario = {
           `"${CONCURRENCY} keys": the same Redis alias with nothing to share, each caller asking for another key, so every hit is a read of its own. The local tier against it: ${
             twoTierTiming ? formatRatio(twoTierTiming.opsPerSec / spreadTiming.opsPerSec) : TWO_TIERS_NA
           }.`,
-          'Both our Redis alias and async-cache-dedupe send one read for many concurrent calls of a key. Ours only lets a call join a read not yet sent, or sent in the same turn of the event loop (so a call never gets a read older than an invalidation that resolved before it started, whichever process made it); async-cache-dedupe joins the read in flight. The superjson row is async-cache-dedupe keeping types as ours does (a Date comes back a Date); its default JSON hands back a string. Both decode a read once and hand its callers the same value.',
+          'Both our Redis alias and async-cache-dedupe send one read for many concurrent calls of a key. Ours only lets a call join a read not yet sent (so a call never gets a read older than an invalidation that resolved before it started, whichever process made it); async-cache-dedupe joins the read in flight. The superjson row is async-cache-dedupe keeping types as ours does (a Date comes back a Date); its default JSON hands back a string. Both decode a read once and hand its callers the same value.',
         ],
       });
       for (const [peer, what] of [

@@ -80,7 +80,7 @@ export const redisHit: Scenario = {
         const title = `Redis hit, ${CONCURRENCY} concurrent callers, ${payload.name}`;
         const table = timingTable(title, timings, RAW, US, [
           'Latency is per call under load; ops/s is the total throughput of all callers. "Method runs" counts calls that were not hits (misses, or store errors bypassed).',
-          'All 64 callers ask for one key. Our alias and async-cache-dedupe both send one read for many concurrent calls of it (the raw GET and bentocache do not); async-cache-dedupe joins the read in flight, we join only a read not yet sent or sent in the same turn of the event loop as the call; both decode a read once and hand its callers one value (see the hot-key scenario).',
+          'All 64 callers ask for one key. Our alias and async-cache-dedupe both send one read for many concurrent calls of it (the raw GET and bentocache do not); async-cache-dedupe joins the read in flight, we join only a read not yet sent; both decode a read once and hand its callers one value (see the hot-key scenario).',
         ]);
         table.columns.push('method runs');
         table.rows.forEach((row, i) => row.push(i === 0 ? '–' : String(notHits[i])));

@@ -74,7 +74,7 @@ export class TimedMemoStore implements MemoStore {
    * For calls that are often answered at once (a local copy, the synced clock): the store is
    * called first, and only a Promise it hands back is timed, from then. What the store did
    * before that (encoding a command) is left out; a Redis read is not even sent by then, it
-   * waits for the end of the turn to be shared (see shared-reads.ts).
+   * waits for the callers that join it (see shared-reads.ts).
    */
   private answered<T>(operation: StoreOperation, result: T | Promise<T>): T | Promise<T> {
     if (!(result instanceof Promise) || this.timing.has(result)) return result;

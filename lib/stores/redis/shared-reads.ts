@@ -1,20 +1,19 @@
 import { withTimeout } from '../../utils/with-timeout.js';
 import type { EntryScope } from '../memo-store.interface.js';
 
-/** The reads of one key: the one in flight, and the one callers may still join. */
+/** The reads of one key: the one in flight, and the next one, which callers may still join. */
 interface KeyReads<T> {
   readonly key: string;
   inFlight?: Batch<T>;
-  /** Not sent yet (waiting for `inFlight`), or sent in the current turn of the event loop. */
-  open?: Batch<T>;
+  waiting?: Batch<T>;
+  sendScheduled: boolean;
 }
 
 /** One read of a key and the callers that wait for it. */
 class Batch<T> {
   readonly promise: Promise<T>;
   settled = false;
-  sent = false;
-  /** Callers so far: the turn's end is found by a microtask that sees no new one (see SharedReads.closeWhenTurnEnds). */
+  /** Callers so far: the read goes once a pass of the microtask queue brought no new one. */
   callers = 1;
   private resolve!: (value: T) => void;
   private reject!: (error: unknown) => void;
@@ -49,26 +48,29 @@ class Batch<T> {
   }
 }
 
+/** Runs `task` after the microtasks queued so far, in this turn: a resolved Promise, which fake timers leave alone. */
+const RESOLVED = Promise.resolve();
+function afterQueuedMicrotasks(task: () => void): void {
+  void RESOLVED.then(task);
+}
+
 /**
  * Concurrent reads of one key share one store read: a hot key read by 64 callers at once
  * costs one round trip, not 64.
  *
- * A caller joins a read only if it has not been sent yet, or was sent in the current turn
- * of the event loop. Either way nothing this process learns can have reached it after the
- * read left: what comes from outside (a request, a reply, a bus message) arrives between
- * turns, never inside one. That keeps the invalidation guarantee across processes: a call
- * that starts after an invalidation resolved (anywhere) learnt of it, at the earliest, at
- * the start of its own turn, so its read reaches the store after that invalidation took
- * effect. (Joining any read in flight, as async-cache-dedupe does, would break that, and no
- * invalidation counter of this process could tell: the invalidation may come from another.)
- * The one way around it is synchronous I/O inside a turn (a file read with readFileSync
- * that another process wrote after invalidating): such a caller may share a read sent
- * before it.
+ * A caller only ever joins a read that has not been sent yet, so the read reaches the
+ * store after the caller started. That keeps the invalidation guarantee across processes:
+ * a call that starts after an invalidation resolved (anywhere) gets a read the store
+ * answers after that invalidation, never one sent before it and still on its way back,
+ * however long the turn it starts in. (Joining a read already in flight, as
+ * async-cache-dedupe does, would break that, and no invalidation counter of this process
+ * could tell: the invalidation may come from another.)
  *
- * So a key has at most one read in flight and one open. The first caller of an idle key
- * sends its read at once, and the callers of the same turn join it while the store answers
- * (`Promise.all`, or the 64 callers a previous read served, calling again). Callers of
- * later turns, while it is in flight, share the next read, sent as soon as it answers.
+ * So a key has at most one read in flight and one waiting. A waiting read goes out in the
+ * turn its first caller starts in (or, with a read in flight, in the turn that read
+ * answers in), once a pass of the microtask queue has brought it no new caller: calls
+ * started together (`Promise.all`), or the callers a read served calling again, all join
+ * it, and it leaves right after the last of them, without waiting for another event.
  */
 export class SharedReads<T> {
   private readonly keys = new Map<string, KeyReads<T>>();
@@ -84,33 +86,48 @@ export class SharedReads<T> {
   get(key: string, scope: EntryScope): Promise<T> {
     let reads = this.keys.get(key);
     if (reads === undefined) {
-      reads = { key };
+      reads = { key, sendScheduled: false };
       this.keys.set(key, reads);
     }
-    const open = reads.open;
-    let batch: Batch<T>;
-    if (open !== undefined) {
-      open.callers++;
-      batch = open;
-    } else {
-      batch = reads.open = new Batch<T>(reads, scope, this.timeoutMs, this.onTimeout);
+    let batch = reads.waiting;
+    if (batch !== undefined) batch.callers++;
+    else {
+      batch = reads.waiting = new Batch<T>(reads, scope, this.timeoutMs, this.onTimeout);
       // With a read in flight, this one goes when it has answered (see `finished`).
-      if (reads.inFlight === undefined) this.launch(reads, batch);
+      if (reads.inFlight === undefined) this.sendWhenQuiet(reads);
     }
     // Two methods may share a prefix, and so a key, with different marks to check: they read apart.
     return batch.scope === scope ? batch.promise : this.alone(key, scope);
   }
 
-  /** Keys with a read in flight or open (for the tests of the bookkeeping). */
+  /** Keys with a read in flight or waiting (for the tests of the bookkeeping). */
   get pending(): number {
     return this.keys.size;
   }
 
-  /** Sends `batch`, which stays open to the callers of this turn. */
-  private launch(reads: KeyReads<T>, batch: Batch<T>): void {
-    batch.sent = true;
+  /** Sends the waiting read once a pass of the microtask queue brings it no new caller. */
+  private sendWhenQuiet(reads: KeyReads<T>): void {
+    if (reads.sendScheduled) return;
+    reads.sendScheduled = true;
+    let seen = -1;
+    const check = (): void => {
+      const batch = reads.waiting;
+      if (batch !== undefined && !batch.settled && batch.callers !== seen) {
+        seen = batch.callers;
+        afterQueuedMicrotasks(check);
+        return;
+      }
+      reads.sendScheduled = false;
+      this.launch(reads);
+    };
+    afterQueuedMicrotasks(check);
+  }
+
+  private launch(reads: KeyReads<T>): void {
+    const batch = reads.waiting;
+    reads.waiting = undefined;
+    if (batch === undefined || batch.settled) return this.tidy(reads);
     reads.inFlight = batch;
-    this.closeWhenTurnEnds(batch);
     this.send(batch).then(
       (value) => {
         batch.settle(undefined, value);
@@ -123,47 +140,25 @@ export class SharedReads<T> {
     );
   }
 
-  /**
-   * Node runs every microtask of a turn before it takes the next event, so a microtask queued
-   * now runs in this turn. It closes the batch once a pass of the queue brought it no caller:
-   * callers that resume together (a read's answer) join it, however deep their call stacks.
-   */
-  private closeWhenTurnEnds(batch: Batch<T>): void {
-    let seen = batch.callers;
-    const close = (): void => {
-      const reads = batch.reads!;
-      if (reads.open !== batch) return;
-      if (batch.callers !== seen) {
-        seen = batch.callers;
-        queueMicrotask(close);
-        return;
-      }
-      reads.open = undefined;
-      this.tidy(reads);
-    };
-    queueMicrotask(close);
-  }
-
-  /** A read answered or timed out: the next one, if callers wait for it, goes now. */
+  /** A read answered or timed out: the next one goes once the callers it served have called again. */
   private finished(batch: Batch<T>): void {
     const reads = batch.reads!;
     if (reads.inFlight !== batch) return;
     reads.inFlight = undefined;
-    const next = reads.open;
-    if (next !== undefined && !next.sent && !next.settled) this.launch(reads, next);
-    else this.tidy(reads);
+    if (reads.waiting === undefined) return this.tidy(reads);
+    this.sendWhenQuiet(reads);
   }
 
   /** Its callers have had their StoreTimeoutError: the key moves on without waiting for the read. */
   private timedOut(batch: Batch<T>): void {
     const reads = batch.reads!;
-    if (reads.open === batch) reads.open = undefined;
+    if (reads.waiting === batch) reads.waiting = undefined;
     if (reads.inFlight === batch) this.finished(batch);
     else this.tidy(reads);
   }
 
   private tidy(reads: KeyReads<T>): void {
-    if (reads.inFlight || reads.open || this.keys.get(reads.key) !== reads) return;
+    if (reads.inFlight || reads.waiting || reads.sendScheduled || this.keys.get(reads.key) !== reads) return;
     this.keys.delete(reads.key);
   }
 

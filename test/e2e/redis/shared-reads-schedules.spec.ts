@@ -9,10 +9,11 @@ import { ReplyGate } from '../../support/reply-gate.js';
 import { WorkerProcess } from '../../support/worker-process.js';
 
 /**
- * Review of the shared-read change: a caller may join a read sent earlier in the same turn.
- * A turn can last long (CPU work, a GC pause); another process's invalidation can be sent,
- * run by Redis and resolve meanwhile, and a call that starts after it (wall clock, same
- * host) still shares the read sent before it.
+ * Shared reads of a hot key under hostile schedules. A turn of the event loop can last long
+ * (CPU work, a GC pause): another process's invalidation can be sent, run by Redis and
+ * resolve meanwhile, and a call that starts after it (wall clock, same host) must not share
+ * a read sent before it. And whatever the mix of held replies, timeouts and dropped
+ * connections, no key is left behind and no call fails.
  */
 const server = requireRedisServer() ? await RedisServer.start() : undefined;
 afterAll(() => server?.stop());
@@ -23,7 +24,7 @@ afterAll(() => server?.stop());
   let worker: WorkerProcess | undefined;
 
   beforeEach(() => {
-    namespace = uniqueNamespace('hotrev');
+    namespace = uniqueNamespace('sharedreads');
     apps = [];
   });
   afterEach(async () => {
@@ -69,7 +70,7 @@ afterAll(() => server?.stop());
     let apps: INestApplication[];
 
     beforeEach(() => {
-      namespace = uniqueNamespace('hotrev');
+      namespace = uniqueNamespace('sharedreads');
       apps = [];
     });
     afterEach(async () => {
