@@ -6,6 +6,7 @@ import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
 import type { Outcome } from './outcome.js';
+import { clearInterval, setInterval } from '../utils/real-time.js';
 
 /** A waiting process looks at the lock again after this, doubling up to MAX_POLL_MS. */
 const FIRST_POLL_MS = 5;

@@ -6,6 +6,7 @@ import { tagMark, voids } from './marks.js';
 import {
   type EntryScope,
   isUsableEntry,
+  latestStamp,
   type MemoStore,
   ResultKind,
   type StoredEntry,
@@ -114,7 +115,8 @@ function decode(raw: unknown): StoredEntry | undefined {
   } catch {
     return undefined;
   }
-  return isUsableEntry(entry, 1_000, true) ? entry : undefined;
+  // Its stamps are this host's wall clock, in µs (see stamp).
+  return isUsableEntry(entry, latestStamp(Date.now() * 1_000), true) ? entry : undefined;
 }
 
 /** A missing or unreadable mark voids as well: it may have been evicted. */

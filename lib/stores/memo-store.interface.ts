@@ -79,21 +79,26 @@ export interface MemoStore {
 }
 
 /** A stamp further ahead of the present than this was not issued by any clock of ours: the entry is damaged. */
-const FUTURE_SLACK_MS = 3_600_000;
+const FUTURE_SLACK_US = 3_600_000_000;
+
+/** The latest creation stamp (µs) an entry may carry, given the present on the clock that issues the stamps (µs). */
+export function latestStamp(presentUs: number): number {
+  return presentUs + FUTURE_SLACK_US;
+}
 
 /**
  * Whether what a store decoded is an entry it may use: anything else (a body that decodes
- * to `null`, a stamp from the future, fields of the wrong type) is treated as no entry, so
- * the next result replaces it instead of being refused or bypassed for good. `stampsPerMs`
- * is 1 for epoch-ms stamps (`Date.now()`), 1,000 for µs; the memory store's counter is never checked.
- * `tombstones` accepts a tombstone as well.
+ * to `null`, a stamp later than `latestCreated`, see latestStamp, or fields of the wrong
+ * type) is treated as no entry, so the next result replaces it instead of being refused or
+ * bypassed for good. The memory store's counter is never checked. `tombstones` accepts a
+ * tombstone as well.
  */
-export function isUsableEntry(value: unknown, stampsPerMs: number, tombstones = false): value is StoredEntry {
+export function isUsableEntry(value: unknown, latestCreated: number, tombstones = false): value is StoredEntry {
   if (typeof value !== 'object' || value === null) return false;
   const { created, freshUntil, staleUntil, kind } = value as StoredEntry;
   return (
     typeof created === 'number' &&
-    created <= (Date.now() + FUTURE_SLACK_MS) * stampsPerMs &&
+    created <= latestCreated &&
     typeof freshUntil === 'number' &&
     typeof staleUntil === 'number' &&
     (kind === ResultKind.Value ||

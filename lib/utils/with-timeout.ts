@@ -1,3 +1,5 @@
+import * as realTime from './real-time.js';
+
 /** Raised when a store call takes longer than `storeTimeout`. */
 class StoreTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
@@ -6,7 +8,10 @@ class StoreTimeoutError extends Error {
   }
 }
 
-/** Settles like `promise`, or with what `onTimeout` returns (or throws) once `ms` have passed. */
+/**
+ * Settles like `promise`, or with what `onTimeout` returns (or throws) once `ms` have passed,
+ * on the global timers: for a method's own timeouts, which a test may move with fake timers.
+ */
 export function settleWithin<T, U>(promise: Promise<T>, ms: number, onTimeout: () => U): Promise<T | U> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<U>((resolve, reject) => {
@@ -35,14 +40,15 @@ export function settleWithin<T, U>(promise: Promise<T>, ms: number, onTimeout: (
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const fail = () => reject(new StoreTimeoutError(ms));
-    const timer = setTimeout(() => setImmediate(() => setImmediate(fail)), ms);
+    // On real time, as a store answers in it (see real-time.ts).
+    const timer = realTime.setTimeout(() => realTime.setImmediate(() => realTime.setImmediate(fail)), ms);
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        realTime.clearTimeout(timer);
         resolve(value);
       },
       (error) => {
-        clearTimeout(timer);
+        realTime.clearTimeout(timer);
         reject(error);
       },
     );

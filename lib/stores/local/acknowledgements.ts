@@ -1,3 +1,5 @@
+import { clearTimeout, performance, setTimeout } from '../../utils/real-time.js';
+
 /**
  * One published invalidation waiting to be applied by every process that may still serve
  * local copies. Who that is becomes known when the message comes back on this process's

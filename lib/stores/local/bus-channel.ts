@@ -1,5 +1,6 @@
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CONNECTION_NAME } from '../redis/redis-client.factory.js';
+import { clearTimeout, setTimeout } from '../../utils/real-time.js';
 
 /** What the channel tells the bus. */
 export interface BusChannelListener {

@@ -6,6 +6,7 @@ import { BusChannel, type BusChannelListener } from './bus-channel.js';
 import { busMessages, type BusMessage, type Invalidation } from './bus-messages.js';
 import type { MarksAnnouncement } from '../redis/redis.store.js';
 import type { LocalTier } from './local-tier.js';
+import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from '../../utils/real-time.js';
 
 /**
  * How the processes of a two-tier alias keep their local tiers coherent, over one Redis

@@ -1,3 +1,5 @@
+import { clearInterval, performance, setInterval } from '../../utils/real-time.js';
+
 /** How often the offset to the Redis clock is measured again. */
 const SAMPLE_EVERY_MS = 1_000;
 /** Issued stamps may run a µs or two ahead of `TIME` (they never repeat, and a script issues at most twice): this much is taken off any reading. */

@@ -24,16 +24,16 @@ export const redisEntry = {
 
   /**
    * `undefined` for a missing or foreign value, a tombstone, or a body that is no usable
-   * entry (see isUsableEntry); throws on bytes the codec cannot read. The header's stamp,
-   * the one the Lua scripts compare, is the entry's.
+   * entry (see isUsableEntry: `latestCreated` comes from the marks' clock); throws on bytes
+   * the codec cannot read. The header's stamp, the one the Lua scripts compare, is the entry's.
    */
-  decode(data: Buffer | null): StoredEntry | undefined {
+  decode(data: Buffer | null, latestCreated: number): StoredEntry | undefined {
     if (data === null || data.toString('latin1', 0, HEADER.length) !== HEADER) return undefined;
     const end = data.indexOf(NEWLINE);
     if (end < 0 || end === data.length - 1) return undefined;
     const entry = entryCodec.unpack<StoredEntry>(data.subarray(end + 1));
     if (typeof entry !== 'object' || entry === null) return undefined;
     entry.created = Number(data.toString('latin1', HEADER.length, data.indexOf(BAR, HEADER.length)));
-    return isUsableEntry(entry, 1_000) ? entry : undefined;
+    return isUsableEntry(entry, latestCreated) ? entry : undefined;
   },
 };

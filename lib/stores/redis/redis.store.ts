@@ -3,7 +3,7 @@ import { Messages } from '../../cache-memoize.messages.js';
 import type { RateLimitedLogger } from '../../utils/rate-limited-logger.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import { tagMark, voids as markVoids } from '../marks.js';
-import type { EntryScope, MemoStore, StoredEntry } from '../memo-store.interface.js';
+import { type EntryScope, latestStamp, type MemoStore, type StoredEntry } from '../memo-store.interface.js';
 import type { DistributedLocks } from '../distributed-locks.interface.js';
 import { assertConnected, type RedisConnection } from './redis-client.factory.js';
 import { RedisClock } from './redis-clock.js';
@@ -196,10 +196,16 @@ export class RedisMemoStore implements MemoStore {
     return voids(stamps, found.created) ? undefined : found;
   }
 
-  /** An entry no codec of this version can read is a miss: it is recomputed and replaced. */
+  /**
+   * An entry no codec of this version can read is a miss: it is recomputed and replaced. So
+   * is one stamped far ahead of the marks' clock (this host's wall clock until that clock is
+   * synced): it could not be voided. Never this host's wall clock against Redis's once synced:
+   * a host set back (or a test's fake `Date`) would refuse every entry.
+   */
   private decode(payload: Buffer | null): StoredEntry | undefined {
+    const present = this.clock.synced ? this.clock.now() : Date.now() * 1_000;
     try {
-      return redisEntry.decode(payload);
+      return redisEntry.decode(payload, latestStamp(present));
     } catch (error) {
       this.log.error(`redis:${this.alias}:decode`, Messages.unreadableEntry(this.alias), error);
       return undefined;
