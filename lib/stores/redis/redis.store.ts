@@ -46,6 +46,8 @@ export class RedisMemoStore implements MemoStore {
   /** Concurrent reads of one key share one round trip (see shared-reads.ts). */
   private readonly reads: SharedReads<StoredEntry | undefined>;
   private readonly startClock = () => this.clock.start();
+  /** A sample of the clock that reads made before it was synced wait for (see decode), shared by them. */
+  private syncing: Promise<void> | undefined;
   /** An issued stamp, read back: the clock learns from it (see RedisClock.observe). */
   private readonly observe = (stamp: string): number => {
     const micros = Number(stamp);
@@ -161,6 +163,11 @@ export class RedisMemoStore implements MemoStore {
 
   private async read(key: string, scope: EntryScope): Promise<StoredEntry | undefined> {
     this.assertConnected();
+    // The first reads of a client leave before the clock's first sample (it connects on first
+    // use, and samples once ready): they wait for one, so decode never judges a stamp by this
+    // host's wall clock (a host or a fake `Date` hours behind would refuse every entry, hours
+    // ahead accept a forged one). One round trip, once per connection.
+    if (!this.clock.synced) await (this.syncing ??= this.clock.sample().finally(() => (this.syncing = undefined)));
     const markKeys = this.keysOf(scope);
     let found: StoredEntry | undefined;
     if (this.connection.client.isCluster) found = await this.readAcrossSlots(key, markKeys);
@@ -198,9 +205,10 @@ export class RedisMemoStore implements MemoStore {
 
   /**
    * An entry no codec of this version can read is a miss: it is recomputed and replaced. So
-   * is one stamped far ahead of the marks' clock (this host's wall clock until that clock is
-   * synced): it could not be voided. Never this host's wall clock against Redis's once synced:
-   * a host set back (or a test's fake `Date`) would refuse every entry.
+   * is one stamped far ahead of the marks' clock (read waits for it to be synced; this host's
+   * wall clock only if a reconnection reset it meanwhile): it could not be voided. Never this
+   * host's wall clock against Redis's once synced: a host set back (or a test's fake `Date`)
+   * would refuse every entry.
    */
   private decode(payload: Buffer | null): StoredEntry | undefined {
     const present = this.clock.synced ? this.clock.now() : Date.now() * 1_000;
