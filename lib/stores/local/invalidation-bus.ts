@@ -8,6 +8,9 @@ import type { MarksAnnouncement } from '../redis/redis.store.js';
 import type { LocalTier } from './local-tier.js';
 import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from '../../utils/real-time.js';
 
+/** How long before the end of its lease a process stops serving local copies, at most (a tenth of the lease when shorter). */
+const REVOKE_EARLY_MS = 5;
+
 /**
  * How the processes of a two-tier alias keep their local tiers coherent, over one Redis
  * pub/sub channel (see bus-channel.ts):
@@ -176,22 +179,31 @@ export class InvalidationBus implements BusChannelListener {
     this.revokeIn(left);
   }
 
-  private revokeIn(ms: number): void {
+  /** The wall-clock end is revoked this long before the lease's end (see revoke). */
+  private get revokeEarly(): number {
+    return Math.min(REVOKE_EARLY_MS, this.leaseMs / 10);
+  }
+
+  private revokeIn(left: number): void {
     clearTimeout(this.revocation);
-    this.revocation = setTimeout(this.revoke, ms + 1);
+    this.revocation = setTimeout(this.revoke, Math.max(0, left - this.revokeEarly));
     this.revocation.unref();
   }
 
   /**
-   * Node's timers run on the event loop's clock, in whole milliseconds, which can be behind
-   * `performance.now()`: a timer set for `left + 1` ms sometimes fires before the lease's end
-   * (1 in 300 on an idle machine; under load it let the lease-clocks spec serve a local copy
-   * past its lease). Then it is set again for what is left, rather than leave the wall-clock
-   * end standing with no timer to revoke it.
+   * Revokes the wall-clock end a little before the lease's end on `performance.now()`, and
+   * sets the timer again when it fired before that. Node's timers run on the event loop's
+   * clock, in whole milliseconds, so a timer set for the lease's end fires up to a
+   * millisecond either side of it: after, another process waiting for this one (an
+   * invalidation, acknowledgements.ts) may already have resolved, and a hit that reads a
+   * wall clock stepped back (or a test's fake `Date`, which stands still) is served past the
+   * lease; before, the lease was left standing with no timer (40671ce). The lease itself
+   * (`leased`) still ends on time: heartbeats renew it long before, so this costs nothing
+   * while they are heard.
    */
   private readonly revoke = () => {
     const left = this.leaseUntil - performance.now();
-    if (left > 0) this.revokeIn(left);
+    if (left > this.revokeEarly) this.revokeIn(left);
     else this.leaseUntilWall = 0;
   };
 
