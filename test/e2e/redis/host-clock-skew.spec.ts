@@ -8,11 +8,10 @@ import { createApp } from '../../fixtures/create-app.js';
 import { dropNamespace, provideRedis, type RedisUnderTest, uniqueNamespace } from '../../support/redis-harness.js';
 
 /**
- * Review of ac80137 (an entry's stamp checked against the Redis clock, not this host's wall
- * clock): right after an app starts, its Redis clock has not been sampled yet (the client
- * connects lazily, and the first read leaves before the clock's TIME), so the first read is
- * still judged on this host's `Date.now()`: a fake `Date` (or a host clock) well behind Redis
- * refuses a good entry, and one well ahead accepts a forged one.
+ * An entry's stamp is judged against the Redis clock, never this host's: a host clock (or a
+ * test's fake `Date`) hours behind Redis must not refuse good entries, and one hours ahead
+ * must not accept a forged entry stamped in the future. Checked on the first read after
+ * startup, which leaves before the client has sampled the Redis clock (it connects lazily).
  */
 const redis = await provideRedis();
 afterAll(() => redis?.release());

@@ -9,11 +9,12 @@ import { dropNamespace, provideRedis, type RedisUnderTest, uniqueNamespace } fro
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 /**
- * Review of ac80137/40671ce. Process B (through a proxy) holds a local copy; it is cut off,
- * and process A invalidates the key: A's call resolves once B's lease must have run out.
- * A call on B made right after must not get the value A replaced. A hit reads the wall clock
- * only; under fake timers `Date` stands still, so only B's revocation timer ends its lease: set for just after the lease's end, it often ran
- * after A's acknowledgement timer (about 40% of rounds), and B served the replaced value.
+ * Process B (through a proxy) holds a local copy; it is cut off, and process A invalidates
+ * the key: A's call resolves once B's lease must have run out. A call on B made right after
+ * must not get the value A replaced. A hit reads the wall clock only; under fake timers `Date`
+ * stands still, so only B's revocation timer ends its lease. Set for just after the lease's
+ * end, it ran after A's acknowledgement timer in about 40% of rounds, and B served the
+ * replaced value; it now revokes a little before the end.
  */
 const redis = await provideRedis();
 afterAll(() => redis?.release());

@@ -7,7 +7,7 @@ import { Catalog } from '../../fixtures/catalog.service.js';
 import { createApp } from '../../fixtures/create-app.js';
 import { dropNamespace, provideRedis, type RedisUnderTest, uniqueNamespace } from '../../support/redis-harness.js';
 
-/** Review of ac80137: closing, late installs and method timeouts under Jest fake timers. */
+/** Closing, fake timers installed late, and method timeouts under Jest fake timers, on every kind of alias. */
 const redis = await provideRedis();
 afterAll(() => redis?.release());
 
