@@ -6,7 +6,7 @@ import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
 import type { Outcome } from './outcome.js';
-import { clearInterval, setInterval } from '../utils/real-time.js';
+import { clearInterval, performance, setInterval } from '../utils/real-time.js';
 
 /** A waiting process looks at the lock again after this, doubling up to MAX_POLL_MS. */
 const FIRST_POLL_MS = 5;
@@ -50,7 +50,8 @@ export class DistributedExecution {
     seal: (() => void) | undefined,
     execute: () => Promise<Outcome>,
   ): Promise<Outcome> {
-    const deadline = Date.now() + this.locks.waitMs;
+    // On real time, like the lock's ttl in Redis (see real-time.ts).
+    const deadline = performance.now() + this.locks.waitMs;
     const acceptance = acceptanceOf(reason, stamp, seal);
     // A refresh skips the look at the entry on its first try: an entry there is the one to replace.
     let recheck = reason !== 'refresh';
@@ -128,7 +129,7 @@ export class DistributedExecution {
   private async waitForRelease(key: string, deadline: number, acceptance: Acceptance): Promise<boolean | StoredEntry> {
     let pause = FIRST_POLL_MS;
     for (;;) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) return false;
       await sleep(Math.min(pause, left));
       const [held, entry] = await Promise.all([this.locks.isHeld(key), this.storedEntry(key, acceptance)]);

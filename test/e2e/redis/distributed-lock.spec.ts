@@ -101,6 +101,23 @@ afterAll(() => redis?.release());
     }
   });
 
+  it('gives up waiting after lock.wait on real time, though a test fakes the clock', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const lock = { ttl: '300ms', wait: '400ms' };
+      const [a, b] = [await start('a', lock), await start('b', lock)];
+      const first = a.slow(3, 1_500);
+      await started(a, 3);
+      jest.useFakeTimers({ doNotFake: ['nextTick'] }); // Date stands still from here on
+
+      expect(await b.slow(3, 0)).toMatchObject({ origin: 'b', execution: 2 });
+      expect(await first).toMatchObject({ origin: 'a', execution: 1 });
+    } finally {
+      jest.useRealTimers();
+      logged.mockRestore();
+    }
+  });
+
   it('refreshes a due entry once in the background for concurrent hits in both applications', async () => {
     const [a, b] = [await start('a', {}), await start('b', {})];
     expect(await a.refreshed(1, 0)).toMatchObject({ execution: 1 });
