@@ -66,9 +66,9 @@ export async function dropNamespace(client: Redis | Cluster, namespace: string):
 
 /**
  * Closes `app` once every Redis alias of it answers again: for a test that killed its Redis,
- * after bringing it back. An ioredis client disconnected while it waits to reconnect leaves
- * its `disconnectTimeout` timer (2s) running after `app.close()`, holding the process (and
- * Jest) open that long; a connected one closes at once.
+ * after bringing it back, so the close goes through QUIT as it does in production. (Closing
+ * while Redis is down no longer leaves a socket or timer behind: see CLOSE_AT_ONCE in
+ * redis-client.factory.ts and two-tier-lifecycle.spec.ts.)
  */
 export async function closeWhenReconnected(app: INestApplicationContext): Promise<void> {
   const health = app.get(CacheMemoizeHealthIndicator);

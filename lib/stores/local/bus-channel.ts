@@ -1,5 +1,5 @@
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
-import { CONNECTION_NAME } from '../redis/redis-client.factory.js';
+import { CLOSE_AT_ONCE, CONNECTION_NAME } from '../redis/redis-client.factory.js';
 import { clearTimeout, setTimeout } from '../../utils/real-time.js';
 
 /** What the channel tells the bus. */
@@ -103,6 +103,7 @@ export class BusChannel {
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
       connectTimeout: 2_000,
+      disconnectTimeout: CLOSE_AT_ONCE,
     };
     if (!this.sharded) return { ...(this.client as Redis).options, ...own };
     const cluster = this.client as Cluster;

@@ -29,12 +29,21 @@ export function assertConnected(client: Redis | Cluster): void {
 export const CONNECTION_NAME = 'nestjs-cache-memoize';
 
 /**
+ * ioredis ends a socket on `disconnect()` and destroys it `disconnectTimeout` later (2 s by
+ * default) if the server has not closed it: with Redis unreachable at shutdown, that kept
+ * the process alive 2 s after `app.close()`. The alias only disconnects once it has sent
+ * QUIT (or given up on it after `storeTimeout`), so nothing is left to flush.
+ */
+export const CLOSE_AT_ONCE = 0;
+
+/**
  * Defaults for a client the alias opens, so a Redis outage costs a call no more than
  * `storeTimeout`: a command waiting for a connection fails at the next failed reconnect
  * instead of queueing for the whole outage, a dead server is noticed within two seconds,
  * and reconnecting goes on forever (capped at two seconds apart), so caching resumes by
  * itself. It connects on first use, so an application whose bootstrap fails is not kept
- * alive by a socket nobody will close. Options given in `redis` win.
+ * alive by a socket nobody will close, and closes at once (see CLOSE_AT_ONCE). Options
+ * given in `redis` win.
  */
 const FAIL_FAST: RedisOptions = {
   lazyConnect: true,
@@ -42,6 +51,7 @@ const FAIL_FAST: RedisOptions = {
   connectTimeout: 2_000,
   retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
   connectionName: CONNECTION_NAME,
+  disconnectTimeout: CLOSE_AT_ONCE,
 };
 
 /** Opens (or adopts) the client of a `{ store: 'redis' }` alias, validating its definition. */

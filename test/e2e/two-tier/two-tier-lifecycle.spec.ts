@@ -4,6 +4,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CacheConfigError, CacheMemoize, CacheMemoizeModule, type LocalTierOptions } from '../../../lib/index.js';
 import { provideRedis, uniqueNamespace } from '../../support/redis-harness.js';
+import { RedisServer } from '../../support/redis-server.js';
 
 const redis = await provideRedis();
 afterAll(() => redis?.release());
@@ -66,5 +67,37 @@ describe('the local option of a Redis alias, at bootstrap', () => {
       });
     });
     expect({ exit, output: output.trim() }).toEqual({ exit: 0, output: 'closed' });
+  }, 90_000);
+
+  it('leaves no socket or timer behind after app.close() when Redis stopped answering', async () => {
+    const server = await RedisServer.start();
+    try {
+      const script = fileURLToPath(new URL('../../fixtures/two-tier-exit.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', '--no-warnings', script], {
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          REDIS_URL: server.url,
+          CACHE_NAMESPACE: uniqueNamespace('exit'),
+          CLOSE_ON_INPUT: '1',
+        },
+      });
+      let output = '';
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('ready')) resolve();
+        }),
+      );
+      server.freeze(); // its connections stay open, and nothing is answered any more
+      child.stdin.write('close\n');
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      // Not a socket left closing, nor ioredis's timer that would destroy it 2 s later.
+      expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'ready\nclosed\nheld: nothing' });
+    } finally {
+      server.thaw();
+      await server.stop();
+    }
   }, 90_000);
 });
