@@ -29,6 +29,8 @@ export class RedisClock {
   private sampledAt = 0;
   private last = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The sample callers wait for while the clock has no reading (see firstSample). */
+  private pending: Promise<void> | undefined;
 
   constructor(private readonly readServerTime: () => Promise<[string, string]>) {}
 
@@ -47,6 +49,14 @@ export class RedisClock {
 
   get synced(): boolean {
     return !Number.isNaN(this.offset);
+  }
+
+  /**
+   * One sample shared by everything that waits for the clock's first reading on a connection
+   * (stamps and reads of a client that has just connected), rather than one each.
+   */
+  firstSample(): Promise<void> {
+    return (this.pending ??= this.sample().finally(() => (this.pending = undefined)));
   }
 
   async sample(): Promise<void> {

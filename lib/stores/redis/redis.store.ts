@@ -46,8 +46,6 @@ export class RedisMemoStore implements MemoStore {
   /** Concurrent reads of one key share one round trip (see shared-reads.ts). */
   private readonly reads: SharedReads<StoredEntry | undefined>;
   private readonly startClock = () => this.clock.start();
-  /** A sample of the clock that reads made before it was synced wait for (see decode), shared by them. */
-  private syncing: Promise<void> | undefined;
   /** An issued stamp, read back: the clock learns from it (see RedisClock.observe). */
   private readonly observe = (stamp: string): number => {
     const micros = Number(stamp);
@@ -89,7 +87,7 @@ export class RedisMemoStore implements MemoStore {
     if (exact) return this.call((scripts) => scripts.cacheMemoizeIssue(this.clockKey)).then(this.observe);
     if (this.clock.synced) return this.clock.now();
     this.assertConnected();
-    return withTimeout(this.clock.sample(), this.timeoutMs).then(() => this.clock.now());
+    return withTimeout(this.clock.firstSample(), this.timeoutMs).then(() => this.clock.now());
   }
 
   /** Through one script with the marks on a single Redis; on a Cluster, the marks' half first. */
@@ -167,7 +165,7 @@ export class RedisMemoStore implements MemoStore {
     // use, and samples once ready): they wait for one, so decode never judges a stamp by this
     // host's wall clock (a host or a fake `Date` hours behind would refuse every entry, hours
     // ahead accept a forged one). One round trip, once per connection.
-    if (!this.clock.synced) await (this.syncing ??= this.clock.sample().finally(() => (this.syncing = undefined)));
+    if (!this.clock.synced) await this.clock.firstSample();
     const markKeys = this.keysOf(scope);
     let found: StoredEntry | undefined;
     if (this.connection.client.isCluster) found = await this.readAcrossSlots(key, markKeys);
