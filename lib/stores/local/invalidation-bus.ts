@@ -40,6 +40,8 @@ export class InvalidationBus implements BusChannelListener {
   /** The same end on the wall clock, for hits; 0 once revoked (see `leasedAt`). */
   private leaseUntilWall = 0;
   private revocation: NodeJS.Timeout | undefined;
+  /** How long before the lease's end its wall-clock end is revoked (see revoke). */
+  private readonly revokeEarly: number;
   /** When the present subscription began; undefined while there is none. */
   private listeningSince: number | undefined;
   /** Other processes' last heartbeat, as heard here. */
@@ -56,6 +58,7 @@ export class InvalidationBus implements BusChannelListener {
     private readonly timeoutMs: number,
   ) {
     this.channel = new BusChannel(client, channelName, this);
+    this.revokeEarly = Math.min(REVOKE_EARLY_MS, leaseMs / 10);
   }
 
   start(): void {
@@ -177,11 +180,6 @@ export class InvalidationBus implements BusChannelListener {
     const left = until - performance.now();
     this.leaseUntilWall = Date.now() + left;
     this.revokeIn(left);
-  }
-
-  /** The wall-clock end is revoked this long before the lease's end (see revoke). */
-  private get revokeEarly(): number {
-    return Math.min(REVOKE_EARLY_MS, this.leaseMs / 10);
   }
 
   private revokeIn(left: number): void {
