@@ -81,13 +81,17 @@ afterAll(() => redis?.release());
     expect(await a.executions('slow', 1)).toBe(1);
   });
 
-  it('runs the method itself once it has waited lock.wait, and logs it', async () => {
+  it.each([
+    ['', false],
+    [' (on real time, though a test fakes the clock)', true],
+  ])('runs the method itself once it has waited lock.wait, and logs it%s', async (_, fakeClock) => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
       const lock = { ttl: '300ms', wait: '400ms' };
       const [a, b] = [await start('a', lock), await start('b', lock)];
       const first = a.slow(2, 1_500);
       await started(a, 2);
+      if (fakeClock) jest.useFakeTimers({ doNotFake: ['nextTick'] }); // Date stands still from here on
 
       expect(await b.slow(2, 0)).toMatchObject({ origin: 'b', execution: 2 });
       expect(logged.mock.calls.map(([message]) => String(message))).toEqual([
@@ -96,22 +100,6 @@ afterAll(() => redis?.release());
       // The holder finishes later, but its older result does not replace the newer one.
       expect(await first).toMatchObject({ origin: 'a', execution: 1 });
       expect(await a.slow(2, 0)).toMatchObject({ origin: 'b', execution: 2 });
-    } finally {
-      logged.mockRestore();
-    }
-  });
-
-  it('gives up waiting after lock.wait on real time, though a test fakes the clock', async () => {
-    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    try {
-      const lock = { ttl: '300ms', wait: '400ms' };
-      const [a, b] = [await start('a', lock), await start('b', lock)];
-      const first = a.slow(3, 1_500);
-      await started(a, 3);
-      jest.useFakeTimers({ doNotFake: ['nextTick'] }); // Date stands still from here on
-
-      expect(await b.slow(3, 0)).toMatchObject({ origin: 'b', execution: 2 });
-      expect(await first).toMatchObject({ origin: 'a', execution: 1 });
     } finally {
       jest.useRealTimers();
       logged.mockRestore();
