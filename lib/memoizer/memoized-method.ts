@@ -46,8 +46,8 @@ export class MemoizedMethod {
     if (this.executions.observable)
       return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra, asOutcome)));
     try {
-      const value = this.resolve(instance, args, keyExtra, this.toValue);
-      return value instanceof Promise ? value : Promise.resolve(value);
+      // A Promise (a store read, a recompute) is handed back as it is: Promise.resolve returns it.
+      return Promise.resolve(this.resolve(instance, args, keyExtra, this.toValue));
     } catch (error) {
       return Promise.reject(error);
     }
