@@ -22,4 +22,10 @@ export default {
   // test/smoke holds consumer projects that `npm run smoke` installs from the packed tarball.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/smoke/'],
   testTimeout: 30000,
+  // Each ESM suite leaves its module graph behind in the process that ran it: run in one
+  // process, the heap grew past 2 GB by the last suites, and major collections stalled the
+  // event loop for long enough to starve the timing-sensitive two-tier tests (a 60 ms lease
+  // could not be renewed). With a limit, Jest runs the suites in a worker it replaces once the
+  // worker holds more than this after a suite.
+  workerIdleMemoryLimit: '800MB',
 };
