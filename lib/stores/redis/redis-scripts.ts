@@ -202,17 +202,18 @@ return 0`,
   },
   /**
    * TIME of the node that holds KEYS[1] (the alias's clock), so a Cluster always reads the
-   * marks' clock. A missing clock (a new alias, or evicted: unlikely, as every process reads
-   * it each second) is set a minute below now: a computation stamped before that counts as
-   * overtaken by something issued (see marksAllow), while the first computations of a new
-   * alias, stamped by processes that may read this very reply seconds late (a loaded machine
-   * starting several), are not refused for it.
+   * marks' clock. A missing clock is set to now, never back: it may have been evicted along
+   * with what it issued (a delete whose tombstone and last-delete stamp went too), so every
+   * computation stamped before now counts as overtaken (see marksAllow, deletedFloor) and is
+   * not stored: one recompute. Set a minute back, as it once was for a new alias, it let such a
+   * computation store what the delete had voided (redis-eviction.spec.ts). A new alias loses
+   * next to nothing: a process stamps computations only after its first reading of the clock.
    */
   cacheMemoizeTime: {
     numberOfKeys: 1,
     lua: `${LIB}
 local t = redis.call('TIME')
-if not num(KEYS[1]) then redis.call('SET', KEYS[1], fmt(tonumber(t[1]) * 1000000 + tonumber(t[2]) - 60000000)) end
+if not num(KEYS[1]) then redis.call('SET', KEYS[1], fmt(tonumber(t[1]) * 1000000 + tonumber(t[2]))) end
 return t`,
   },
 };

@@ -4,6 +4,7 @@ import { type Cache, createCache } from 'cache-manager';
 import { Cluster, Redis } from 'ioredis';
 import type { CacheDefinition, LocalTierOptions } from '../../../lib/index.js';
 import { CacheRegistry } from '../../../lib/index.js';
+import { defineScripts } from '../../../lib/stores/redis/redis-scripts.js';
 import { provideCluster, provideRedis } from '../../support/redis-harness.js';
 
 /** The memory alias's bound in the conformance apps: small, so an eviction test can flood it. */
@@ -53,6 +54,9 @@ async function keysOf(client: Redis | Cluster, namespace: string): Promise<Array
   return found;
 }
 
+/** The clock key of an alias (see redis-scripts.ts), beside its marks. */
+const ALIAS_CLOCK = /__marks\}:[^:]+:clock$/;
+
 async function evictFrom(client: Redis | Cluster, namespace: string, choose: (key: string) => boolean) {
   let evicted = 0;
   for (const { node, key } of await keysOf(client, namespace)) {
@@ -97,6 +101,7 @@ function redisStore(
       const target = await connect();
       if (!target) return undefined;
       const admin = target.nodes ? new Cluster(target.nodes) : new Redis(target.url!);
+      const scripts = defineScripts(admin);
       const clients: Cluster[] = [];
       return {
         name,
@@ -107,7 +112,18 @@ function redisStore(
           clients.push(client);
           return { store: 'redis', redis: client, ...(local && { local }) };
         },
-        evict: (_app, namespace, choose) => evictFrom(admin, namespace, choose),
+        async evict(_app, namespace, choose) {
+          const clocks: string[] = [];
+          const evicted = await evictFrom(admin, namespace, (key) => {
+            const chosen = choose(key);
+            if (chosen && ALIAS_CLOCK.test(key)) clocks.push(key);
+            return chosen;
+          });
+          // Every process reads its alias's clock each second, and re-creates it when it is gone:
+          // one of them does now, before anything else reaches the store.
+          for (const clock of clocks) await scripts.cacheMemoizeTime(clock);
+          return evicted;
+        },
         async writeRaw(_app, key, value) {
           await admin.set(key, value, 'PX', 600_000);
         },

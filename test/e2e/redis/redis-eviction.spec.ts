@@ -1,5 +1,6 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheMemoize, InvalidationService } from '../../../lib/index.js';
 import { createApp } from '../../fixtures/create-app.js';
 import { Gate } from '../../fixtures/gate.js';
@@ -99,6 +100,27 @@ const VALUE = 'x'.repeat(1_000);
       posts.gate.openUp();
       await running;
       expect(await posts.post(2)).toBe(3);
+    });
+
+    it('does not let it store its result once the tombstone, the last delete and the clock are evicted and the clock read again', async () => {
+      // Every process reads the alias's clock each second, which re-creates a missing one: an evicted
+      // clock must not come back saying nothing was issued lately (it came back a minute behind).
+      const key = invalidation.keyFor(Posts, 'post', 3);
+      const marks = `{${namespace}:__marks}:default:`;
+      posts.gate.close();
+      const running = posts.post(3);
+      await posts.gate.whenReached();
+      posts.version = 4;
+      await invalidation.invalidate(Posts, 'post', 3);
+      const allMissing = async () => (await other.exists(key, `${marks}clock`, `${marks}deleted`)) === 0;
+      await fillUntil(allMissing);
+      for (let waited = 0; (await other.exists(`${marks}clock`)) === 0; waited += 50) {
+        if (waited > 5_000) throw new Error('the clock was never read again');
+        await sleep(50);
+      }
+      posts.gate.openUp();
+      await running;
+      expect(await posts.post(3)).toBe(4);
     });
   },
 );
