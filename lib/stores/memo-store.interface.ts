@@ -50,7 +50,9 @@ export interface MemoStore {
    * The stamp to put in `created` for a computation starting now: never later than the
    * store's present, so an invalidation after it voids the result. `exact` (for a refresh)
    * asks for one that is also after every stamp and mark set before, at the cost of a
-   * round trip where the store is remote.
+   * round trip where the store is remote; and, as a delete does, it keeps every result
+   * computed before it off a key that holds nothing from then on: the refreshed entry keeps
+   * older results out only while it is there, and it expires or is evicted.
    */
   stamp(exact?: boolean): number | Promise<number>;
   /**

@@ -24,7 +24,7 @@ const MARKS_FLOOR = 1_024;
  * 1,024). Neither a mark nor a tombstone that the LRU drops revives anything: a dropped
  * mark raises `voidedUpTo` to its stamp (every entry created before it is void, not only
  * those it named), and a dropped or expired tombstone raises `deletedUpTo`, below which no
- * result may land on a key that holds nothing.
+ * result may land on a key that holds nothing; so does a refresh, whose entry may go too.
  */
 export class MemoryMemoStore implements MemoStore {
   /** Shared with the alias's cache-manager `Cache`, so both count against `max`. */
@@ -36,7 +36,7 @@ export class MemoryMemoStore implements MemoStore {
   private readonly marks: LRUCache<string, Mark>;
   /** The stamp of the latest mark the LRU dropped: it voids like a mark on every entry. */
   private voidedUpTo = 0;
-  /** The stamp of the latest tombstone the LRU dropped. */
+  /** The stamp of the latest tombstone the LRU dropped, or just below the latest refresh's. */
   private deletedUpTo = 0;
   private longestLife = 0;
 
@@ -70,8 +70,11 @@ export class MemoryMemoStore implements MemoStore {
     return entry.kind === ResultKind.Tombstone ? undefined : entry;
   }
 
-  stamp(): number {
-    return ++this.sequence;
+  /** `exact`: a refresh, which keeps older results off empty keys from now on (see MemoStore.stamp). */
+  stamp(exact = false): number {
+    const stamp = ++this.sequence;
+    if (exact && stamp - 1 > this.deletedUpTo) this.deletedUpTo = stamp - 1;
+    return stamp;
   }
 
   /** Unless a later computation (or a delete) got there first, or the entry was voided while it was computed. */

@@ -137,6 +137,27 @@ describe.each(CONFORMANCE_STORES)('store semantics on $name', (candidate) => {
     },
   );
 
+  scenario(
+    'a computation in flight cannot store its result once the entry refresh() stored is gone (expired or evicted)',
+    'refreshed-entry-gone',
+    async () => {
+      // A refresh leaves no tombstone: its entry is what keeps older results out, and an entry expires.
+      // The entry's marks exist (a first result made them), and an invalidate() made the next call a miss.
+      await seqOf('item', 1);
+      await conformance.ops.invalidate(COVERING.invalidate);
+      source.hold();
+      const running = conformance.ops.call('Inventory.item', 1);
+      await source.whenHeld();
+      source.database.write(1);
+      await conformance.ops.invalidate(COVERING.refresh);
+      const entryKey = conformance.app.get(InvalidationService).keyFor(Inventory, 'item', 1);
+      await store!.evict(conformance.app, conformance.namespace, (key) => key.endsWith(entryKey));
+      source.release();
+      await running;
+      expect((await conformance.ops.call('Inventory.item', 1)).version).toBe(2);
+    },
+  );
+
   scenario("garbage under an entry's key is replaced by the next result", 'corrupt-entry', async () => {
     const key = conformance.app.get(InvalidationService).keyFor(Inventory, 'item', 1);
     await store!.writeRaw(conformance.app, store!.rawKey(conformance.namespace, key), 'not an entry');

@@ -163,11 +163,18 @@ local s = fmt(issue(KEYS[1]))
 redis.call('SET', KEYS[2], s)
 return s`,
   },
-  /** A stamp issued now (KEYS[1] clock): the start of a refresh. */
+  /**
+   * A stamp issued now (KEYS[1] clock): the start of a refresh. KEYS[2], the last delete's
+   * stamp, is raised to just below it, so once the refreshed entry has expired or been
+   * evicted, a result computed before the refresh still cannot land on the empty key (see
+   * entryAllows), while the refresh's own result, stamped with it, can.
+   */
   cacheMemoizeIssue: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `${LIB}
-return fmt(issue(KEYS[1]))`,
+local s = issue(KEYS[1])
+redis.call('SET', KEYS[2], fmt(s - 1))
+return fmt(s)`,
   },
   /**
    * Sets every existing mark in KEYS[2..] (one slot) to a stamp issued now (KEYS[1] clock),
@@ -228,7 +235,7 @@ export interface ScriptedRedis {
   cacheMemoizeWrite(key: string, created: string, entry: Buffer, ttlMs: number, deleted: string): Promise<number>;
   cacheMemoizeDelete(key: string, clock: string, deleted: string, ttlMs: number): Promise<string>;
   cacheMemoizeIssueDelete(clock: string, deleted: string): Promise<string>;
-  cacheMemoizeIssue(clock: string): Promise<string>;
+  cacheMemoizeIssue(clock: string, deleted: string): Promise<string>;
   cacheMemoizeMark(numberOfKeys: number, ...keysThenArgs: string[]): Promise<string>;
   cacheMemoizeTime(clockKey: string): Promise<[string, string]>;
   cacheMemoizeLockExtend(lockKey: string, token: string, ttlMs: number): Promise<number>;

@@ -71,6 +71,10 @@ const PENDING_SCENARIOS: Record<string, { stores: readonly string[]; why: string
     stores: [CACHE_STORE],
     why: 'limit of { cache }: an evicted tombstone lets a plain write through',
   },
+  'refreshed-entry-gone': {
+    stores: [CACHE_STORE],
+    why: 'limit of { cache }: once the entry refresh() wrote is gone, nothing keeps an older plain write out',
+  },
 };
 
 export function isPendingScenario(store: string, scenario: string): string | undefined {
