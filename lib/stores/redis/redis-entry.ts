@@ -2,6 +2,7 @@ import { entryCodec } from '../../serialization/entry-codec.js';
 import { isUsableEntry, type StoredEntry } from '../memo-store.interface.js';
 
 const HEADER = 'cm1b|';
+const PENDING_HEADER = 'cm1p|';
 const NEWLINE = 0x0a;
 const BAR = 0x7c;
 
@@ -15,6 +16,22 @@ export const redisEntry = {
   encode(entry: StoredEntry): Buffer {
     const tags = entry.tags?.length ? JSON.stringify(entry.tags) : '';
     return Buffer.concat([Buffer.from(`${HEADER}${entry.created}|${tags}\n`), entryCodec.pack(entry)]);
+  },
+
+  /**
+   * The same bytes under a `cm1p|` header: an entry a Cluster store has written but not yet
+   * made readable (see RedisMemoStore.set). Readers take it for a miss; the scripts order it
+   * by its stamp like any entry.
+   */
+  pending(encoded: Buffer): Buffer {
+    const copy = Buffer.from(encoded);
+    copy.write(PENDING_HEADER, 0, 'latin1');
+    return copy;
+  },
+
+  /** How a pending entry stamped `created` starts: what commits or drops only that one. */
+  pendingHeader(created: number | string): string {
+    return `${PENDING_HEADER}${created}|`;
   },
 
   /** A header with no value: what a deleted key holds while older computations may still try to write. */

@@ -66,11 +66,12 @@ local function deletedFloor(clock, deleted, created)
   redis.call('SET', deleted, fmt(d))
   return d
 end
--- Whether an entry stamped 'created' may replace what KEYS[1] holds: not a later entry or tombstone.
+-- Whether an entry stamped 'created' may replace what KEYS[1] holds: not a later entry, tombstone
+-- or pending entry (a Cluster store under way).
 -- A stamp more than an hour ahead of this node's clock was never issued: the entry is damaged.
 local function entryAllows(created, deleted)
   local head = redis.call('GETRANGE', KEYS[1], 0, 40)
-  local c = tonumber(string.match(head, '^cm1b|(%d+)|') or '')
+  local c = tonumber(string.match(head, '^cm1[bp]|(%d+)|') or '')
   if c then
     local t = redis.call('TIME')
     if c > (tonumber(t[1]) + 3600) * 1000000 then return true end
@@ -126,8 +127,26 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', life)
 return 1`,
   },
   /**
-   * Cluster, on the marks' node: the marks half of cacheMemoizeStore (KEYS[1] clock, KEYS[2]
-   * last delete, KEYS[3..] marks; ARGV created, life). The last delete's stamp, or '' when refused.
+   * Cluster, on the entry's node, first of a store's three steps (see RedisMemoStore.set):
+   * writes the entry as pending (ARGV created, the entry with a `cm1p` header, life ms), which
+   * reads as a miss, unless KEYS[1] holds a later entry, tombstone or pending entry. 1 when it
+   * held an older entry or tombstone; 2 when it held nothing, or what proves nothing (another
+   * store's pending entry, a foreign value): a tombstone may have been evicted from it, so the
+   * last delete must be checked. 0 when refused.
+   */
+  cacheMemoizeWritePending: {
+    numberOfKeys: 1,
+    lua: `${LIB}
+local head = redis.call('GETRANGE', KEYS[1], 0, 40)
+if head ~= '' and not entryAllows(tonumber(ARGV[1]), nil) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if string.sub(head, 1, 5) == 'cm1b|' then return 1 end
+return 2`,
+  },
+  /**
+   * Cluster, on the marks' node, second step: the marks half of cacheMemoizeStore (KEYS[1]
+   * clock, KEYS[2] last delete, KEYS[3..] marks; ARGV created, life). The last delete's stamp,
+   * or '' when refused.
    */
   cacheMemoizeAllow: {
     lua: `${LIB}
@@ -135,13 +154,25 @@ local created, life = tonumber(ARGV[1]), tonumber(ARGV[2])
 if not marksAllow(3, KEYS[1], created, life) then return '' end
 return fmt(deletedFloor(KEYS[1], KEYS[2], created))`,
   },
-  /** Cluster, on the entry's node: the entry half (ARGV created, entry, life ms, last delete's stamp). */
-  cacheMemoizeWrite: {
+  /**
+   * Cluster, on the entry's node, last step: makes the pending entry whose header starts with
+   * ARGV[1] (`cm1p|<created>|`) readable, keeping its expiry, if it is still there. A delete
+   * since the first step replaced it with a tombstone, and even if that tombstone was evicted
+   * since, the pending entry is gone: 0, nothing stored.
+   */
+  cacheMemoizeCommit: {
     numberOfKeys: 1,
-    lua: `${LIB}
-if not entryAllows(tonumber(ARGV[1]), tonumber(ARGV[4])) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+    lua: `
+if redis.call('GETRANGE', KEYS[1], 0, #ARGV[1] - 1) ~= ARGV[1] then return 0 end
+redis.call('SETRANGE', KEYS[1], 3, 'b')
 return 1`,
+  },
+  /** Cluster, on the entry's node: removes the pending entry whose header starts with ARGV[1], if still there (a refused store). */
+  cacheMemoizeDropPending: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GETRANGE', KEYS[1], 0, #ARGV[1] - 1) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])`,
   },
   /**
    * Standalone Redis: replaces entry KEYS[1] by a tombstone for ARGV[1] ms, stamped now
@@ -232,7 +263,9 @@ export interface ScriptedRedis {
   cacheMemoizeReadBuffer(numberOfKeys: number, ...keysThenArgs: string[]): Promise<Buffer | null>;
   cacheMemoizeStore(numberOfKeys: number, ...keysThenArgs: Arg[]): Promise<number>;
   cacheMemoizeAllow(numberOfKeys: number, ...keysThenArgs: Arg[]): Promise<string>;
-  cacheMemoizeWrite(key: string, created: string, entry: Buffer, ttlMs: number, deleted: string): Promise<number>;
+  cacheMemoizeWritePending(key: string, created: string, entry: Buffer, ttlMs: number): Promise<number>;
+  cacheMemoizeCommit(key: string, pendingHeader: string): Promise<number>;
+  cacheMemoizeDropPending(key: string, pendingHeader: string): Promise<number>;
   cacheMemoizeDelete(key: string, clock: string, deleted: string, ttlMs: number): Promise<string>;
   cacheMemoizeIssueDelete(clock: string, deleted: string): Promise<string>;
   cacheMemoizeIssue(clock: string, deleted: string): Promise<string>;

@@ -102,10 +102,46 @@ export class RedisMemoStore implements MemoStore {
       const head = [key, this.clockKey, this.deletedKey, ...keys];
       return (await this.call((r) => r.cacheMemoizeStore(head.length, ...head, created, encoded, life))) === 1;
     }
-    const allow = [this.clockKey, this.deletedKey, ...keys];
-    const deleted = await this.call((r) => r.cacheMemoizeAllow(allow.length, ...allow, created, life));
-    if (deleted === '') return false;
-    return (await this.call((r) => r.cacheMemoizeWrite(key, created, encoded, life, deleted))) === 1;
+    return this.storeAcrossSlots(key, entry.created, encoded, life, [this.clockKey, this.deletedKey, ...keys]);
+  }
+
+  /**
+   * On a Cluster the entry and the marks live on different nodes, and no script spans both.
+   * A store therefore writes the entry as pending (a miss to readers), then checks the marks
+   * and the last delete, then makes the entry readable only if it is still the pending one.
+   * A delete at any point of that replaces it with a tombstone, so even if memory pressure
+   * evicts the tombstone before the last step, nothing is stored (checking first and writing
+   * after, as this once did, let such a result in).
+   */
+  private async storeAcrossSlots(
+    key: string,
+    created: number,
+    encoded: Buffer,
+    life: number,
+    allow: string[],
+  ): Promise<boolean> {
+    const stamp = String(created);
+    const header = redisEntry.pendingHeader(stamp);
+    const placed = await this.call((r) => r.cacheMemoizeWritePending(key, stamp, redisEntry.pending(encoded), life));
+    if (placed === 0) return false;
+    let deleted: string;
+    try {
+      deleted = await this.call((r) => r.cacheMemoizeAllow(allow.length, ...allow, stamp, life));
+    } catch (error) {
+      this.dropPending(key, header);
+      throw error;
+    }
+    // A key that held no entry of ours may have lost a tombstone: the last delete must predate the computation.
+    if (deleted === '' || (placed === 2 && !(Number(deleted) < created))) {
+      this.dropPending(key, header);
+      return false;
+    }
+    return (await this.call((r) => r.cacheMemoizeCommit(key, header))) === 1;
+  }
+
+  /** A refused store's pending entry goes (it would read as a miss until it expired anyway). */
+  private dropPending(key: string, header: string): void {
+    this.call((r) => r.cacheMemoizeDropPending(key, header)).catch(() => undefined);
   }
 
   /** A tombstone for a while, stamped by the marks' clock: a computation that started before cannot store its result. */
