@@ -84,7 +84,8 @@ export class RedisMemoStore implements MemoStore {
   }
 
   stamp(exact = false): number | Promise<number> {
-    if (exact) return this.call((scripts) => scripts.cacheMemoizeIssue(this.clockKey, this.deletedKey)).then(this.observe);
+    if (exact)
+      return this.call((scripts) => scripts.cacheMemoizeIssue(this.clockKey, this.deletedKey)).then(this.observe);
     if (this.clock.synced) return this.clock.now();
     this.assertConnected();
     return withTimeout(this.clock.firstSample(), this.timeoutMs).then(() => this.clock.now());
