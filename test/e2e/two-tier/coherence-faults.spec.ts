@@ -133,7 +133,14 @@ const summary = (fault: string, report: CoherenceReport) =>
   it('catches a planted bug: a process serving local copies without its lease', async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
     workers = await start('ignore-lease');
-    const report = await check('planted bug (lease ignored), partition 2s (x3)', partition(true));
-    expect(report.violations.length).toBeGreaterThan(0);
+    // Process 0 serves a stale copy only if it kept one before the cut, and concurrent invalidations
+    // heard before it keep some reads from being kept: a run may find none (1 in about 7 in CI).
+    // Up to three runs: a checker blind to the bug finds it in none.
+    let violations = 0;
+    for (let run = 0; run < 3 && violations === 0; run++) {
+      const report = await check('planted bug (lease ignored), partition 2s (x3)', partition(true));
+      violations = report.violations.length;
+    }
+    expect(violations).toBeGreaterThan(0);
   }, 180_000);
 });
