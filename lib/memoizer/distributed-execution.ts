@@ -50,6 +50,25 @@ export class DistributedExecution {
     seal: (() => void) | undefined,
     execute: () => Promise<Outcome>,
   ): Promise<Outcome> {
+    if (reason !== 'refresh') return this.runLocked(key, reason, stamp, seal, execute);
+    let executed = false;
+    const outcome = await this.runLocked(key, reason, stamp, seal, () => {
+      executed = true;
+      return execute();
+    });
+    // Another process's entry stands in for this refresh's own: what a refresh's store does
+    // for other processes' local copies (two tiers) must still be done before it resolves.
+    if (!executed) await this.config.store.adopted?.(key, (outcome as StoredEntry).created);
+    return outcome;
+  }
+
+  private async runLocked(
+    key: string,
+    reason: RunReason,
+    stamp: number,
+    seal: (() => void) | undefined,
+    execute: () => Promise<Outcome>,
+  ): Promise<Outcome> {
     // On real time, like the lock's ttl in Redis (see real-time.ts).
     const deadline = performance.now() + this.locks.waitMs;
     const acceptance = acceptanceOf(reason, stamp, seal);

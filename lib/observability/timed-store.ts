@@ -12,6 +12,7 @@ export class TimedMemoStore implements MemoStore {
   readonly alias: string;
   readonly locks: MemoStore['locks'];
   readonly joinEpoch?: () => number;
+  readonly adopted?: (key: string, created: number) => Promise<void>;
   private readonly attributes: Record<StoreOperation, OtelAttributes>;
   /** Promises being timed. The callers of one shared read get the same one: one store call, timed once. */
   private readonly timing = new WeakSet<Promise<unknown>>();
@@ -24,6 +25,7 @@ export class TimedMemoStore implements MemoStore {
     this.locks = inner.locks;
     // Optional parts of the contract stay as optional as the wrapped store has them.
     if (inner.joinEpoch !== undefined) this.joinEpoch = () => inner.joinEpoch!();
+    if (inner.adopted !== undefined) this.adopted = (key, created) => inner.adopted!(key, created);
     const of = (operation: StoreOperation) => ({ [Attr.cache]: inner.alias, [Attr.operation]: operation });
     this.attributes = {
       get: of('get'),

@@ -74,6 +74,12 @@ export interface MemoStore {
    * did not see may have resolved since, in another process.
    */
   joinEpoch?(): number;
+  /**
+   * Two-tier aliases: a refresh took the entry another process stored under `key` (created
+   * at or after the refresh began, under `lock: 'distributed'`) instead of storing its own.
+   * Resolves, as `set` with `replaces` does, once no process can serve a copy older than it.
+   */
+  adopted?(key: string, created: number): Promise<void>;
   /** Releases what the store opened; called on application shutdown. */
   close(): Promise<void>;
   /** Locks shared with other processes, for `lock: 'distributed'`; only stores shared across processes have them. */

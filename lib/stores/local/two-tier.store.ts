@@ -88,6 +88,12 @@ export class TwoTierMemoStore implements MemoStore {
     }
   }
 
+  /** A refresh took another process's newer entry: older copies go here and, as for a refresh's own store, everywhere. */
+  async adopted(key: string, created: number): Promise<void> {
+    this.local.replaced(key, created);
+    await this.bus.invalidate({ key, created });
+  }
+
   /** While leased, the invalidations heard so far; NaN otherwise, so nothing begun then is joined. */
   joinEpoch(): number {
     return this.leased() ? this.local.heard : Number.NaN;
