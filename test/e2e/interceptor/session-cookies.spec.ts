@@ -1,6 +1,7 @@
 import {
   Controller,
   Get,
+  Header,
   Injectable,
   type MiddlewareConsumer,
   Module,
@@ -78,6 +79,16 @@ class SessionController {
     return { csrfToken: session.csrf };
   }
 
+  /** The README's workaround: the handler says its response is one client's. */
+  @Get('private-csrf')
+  @Header('Cache-Control', 'private')
+  @CacheMemoize('1m')
+  async privateCsrf(@Req() req: { session?: Session; raw?: { session?: Session } }): Promise<object> {
+    const session = (req.session ?? req.raw?.session)!;
+    session.csrf ??= randomBytes(8).toString('hex');
+    return { csrfToken: session.csrf };
+  }
+
   latch = new Latch();
   started = 0;
 
@@ -120,6 +131,14 @@ describe.each<Platform>(['express', 'fastify'])(
         cache: 'MISS',
         cookie: [expect.stringMatching(/^sid=/)],
       });
+    });
+
+    it('hands each new visitor a token of its own once the handler marks its response private (the workaround)', async () => {
+      const alice = await request(http.server).get('/session/private-csrf').expect(200);
+      const bob = await request(http.server).get('/session/private-csrf').expect(200);
+      expect(bob.headers['x-cache']).not.toBe('HIT');
+      expect(bob.body.csrfToken).not.toBe(alice.body.csrfToken);
+      expect(bob.headers['set-cookie']).toEqual([expect.stringMatching(/^sid=/)]);
     });
 
     it.failing("the token served to the next visitor is the secret of the first visitor's session", async () => {
