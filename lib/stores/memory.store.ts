@@ -21,10 +21,11 @@ const MARKS_FLOOR = 1_024;
  * tombstone) computed later.
  *
  * What invalidation keeps is bounded by `max`: at most `max` marks (and never fewer than
- * 1,024). Neither a mark nor a tombstone that the LRU drops revives anything: a dropped
- * mark raises `voidedUpTo` to its stamp (every entry created before it is void, not only
- * those it named), and a dropped or expired tombstone raises `deletedUpTo`, below which no
- * result may land on a key that holds nothing; so does a refresh, whose entry may go too.
+ * 1,024). Neither a mark nor a tombstone that goes revives anything: a mark the LRU drops
+ * or prune() lets go raises `voidedUpTo` to its stamp (every entry created before it is void,
+ * not only those it named), and a tombstone dropped, expired or replaced raises `deletedUpTo`,
+ * below which no result may land on a key that holds nothing; so does a refresh, whose entry
+ * may go too.
  */
 export class MemoryMemoStore implements MemoStore {
   /** Shared with the alias's cache-manager `Cache`, so both count against `max`. */
@@ -34,9 +35,9 @@ export class MemoryMemoStore implements MemoStore {
   /** The mark set last: an entry created after it cannot be void, and is not checked. */
   private lastMark = 0;
   private readonly marks: LRUCache<string, Mark>;
-  /** The stamp of the latest mark the LRU dropped: it voids like a mark on every entry. */
+  /** The stamp of the latest mark the LRU dropped or prune() let go: it voids like a mark on every entry. */
   private voidedUpTo = 0;
-  /** The stamp of the latest tombstone the LRU dropped, or just below the latest refresh's. */
+  /** The stamp of the latest tombstone that went (dropped, expired, replaced), or just below the latest refresh's. */
   private deletedUpTo = 0;
   private longestLife = 0;
 
@@ -46,10 +47,10 @@ export class MemoryMemoStore implements MemoStore {
   ) {
     this.lru = new LRUCache<string, object | string>({
       max,
-      dispose: (value, _key, reason) => {
-        // Pushed out or expired, never replaced by a later write: it still keeps older computations out.
-        if (reason !== 'set' && isTombstone(value) && value.created > this.deletedUpTo)
-          this.deletedUpTo = value.created;
+      dispose: (value) => {
+        // Pushed out, expired or replaced: it still keeps older computations out. Replaced too,
+        // since the entry that replaced it may go in turn (pushed out, expired), leaving the key empty.
+        if (isTombstone(value) && value.created > this.deletedUpTo) this.deletedUpTo = value.created;
       },
     });
     this.marks = new LRUCache<string, Mark>({
@@ -114,15 +115,24 @@ export class MemoryMemoStore implements MemoStore {
 
   private readonly stampOf = (name: string) => this.marks.peek(name)?.stamp;
 
-  /** A mark older than the longest-lived entry can no longer void anything: it goes without raising `voidedUpTo`. */
+  /**
+   * A mark older than the longest-lived entry no longer voids any stored entry, but a
+   * computation still running may have begun before it: `voidedUpTo` rises to the newest mark
+   * pruned, so that computation's result is refused. What it voids beyond that is entries
+   * whose computation began before the mark and ran longer than `longestLife` ago: rare.
+   */
   private prune(now: number): void {
     const horizon = now - this.longestLife;
     const expired: string[] = [];
+    let newest = 0;
     for (const name of this.marks.rkeys()) {
-      if (this.marks.peek(name)!.at >= horizon) break;
+      const mark = this.marks.peek(name)!;
+      if (mark.at >= horizon) break;
       expired.push(name);
+      if (mark.stamp > newest) newest = mark.stamp;
     }
     for (const name of expired) this.marks.delete(name);
+    if (newest > this.voidedUpTo) this.voidedUpTo = newest;
   }
 }
 
