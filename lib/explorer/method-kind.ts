@@ -29,6 +29,13 @@ export interface MethodRole {
    * GraphQL context or info, nor the RPC context: they differ on every request.
    */
   keyPositions?: number[];
+  /**
+   * For a resolver without parameter decorators: where its GraphQL arguments object is among
+   * the key's arguments. GraphQL passes `{}` when a query has none, while `invalidate(R,
+   * 'method', ...)` passes only what the method declares: an empty object there keys as no
+   * argument at all, so both name the same entry.
+   */
+  looseArgs?: number;
 }
 
 /**
@@ -45,7 +52,11 @@ export function methodRole(type: Function, methodName: string, method: Function,
   if (rootType === 'Query' || isField) {
     // Without parameter decorators Nest passes (parent, args, context, info).
     const keep = isField ? [GRAPHQL_ROOT_PARAM, GRAPHQL_ARGS_PARAM] : [GRAPHQL_ARGS_PARAM];
-    return { kind: 'resolver', keyPositions: decoratedPositions(type, methodName, keep) ?? (isField ? [0, 1] : [1]) };
+    const decorated = decoratedPositions(type, methodName, keep);
+    if (decorated !== undefined) return { kind: 'resolver', keyPositions: decorated };
+    return isField
+      ? { kind: 'resolver', keyPositions: [0, 1], looseArgs: 1 }
+      : { kind: 'resolver', keyPositions: [1], looseArgs: 0 };
   }
   const handlerType: unknown = Reflect.getMetadata(MICROSERVICE_HANDLER_METADATA, method);
   if (handlerType === MICROSERVICE_EVENT_HANDLER) throw new CacheConfigError(Messages.memoizedEventHandler(owner));

@@ -33,6 +33,8 @@ export class KeyBuilder {
     private readonly positions?: readonly number[],
     /** Resolvers get a key error that says to keep the user in a `key` of their own. */
     private readonly resolver = false,
+    /** Where an empty GraphQL arguments object keys as no argument (see MethodRole.looseArgs). */
+    private readonly looseArgs?: number,
   ) {
     this.base = namespace ? `${namespace}:${prefix}:` : `${prefix}:`;
   }
@@ -41,6 +43,9 @@ export class KeyBuilder {
   build(args: readonly unknown[], extra?: readonly unknown[]): string {
     if (this.rewrite) return this.base + this.shorten(this.encodeRewritten(args, extra));
     if (this.positions !== undefined) args = this.positions.map((position) => args[position]);
+    if (this.looseArgs !== undefined && isEmptyObject(args[this.looseArgs])) {
+      args = args.map((arg, i) => (i === this.looseArgs ? undefined : arg));
+    }
     if (extra !== undefined) return this.base + this.shorten(this.encodeArgs([...args, extra]));
     if (args.length === 1) {
       // The common case: one primitive argument needs no general encoder. A Map holds
@@ -102,4 +107,11 @@ export class KeyBuilder {
     const message = this.resolver ? Messages.unencodableResolverArgument : Messages.unencodableArgument;
     return new CacheKeyError(message(this.owner, error.what, where));
   }
+}
+
+/** `{}` as GraphQL passes it for a query without arguments: a plain object with no keys. */
+function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Reflect.ownKeys(value).length === 0;
 }
