@@ -102,7 +102,9 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
 
   /**
    * A handler with `key` is keyed by its arguments, which only exist once Nest's pipes have
-   * run inside the pipeline: the pipeline is held at the handler until the key is known.
+   * run inside the pipeline: the pipeline is held at the handler until the key is known. What
+   * the pipes read (a pipe that loads the entity, say) feeds the result, so the store's stamp
+   * is taken before they run, and a result is stored as computed from then.
    */
   private serveKeyed(
     handler: CachedHandler,
@@ -111,14 +113,26 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     next: CallHandler,
   ): Observable<unknown> {
     return new Observable((subscriber) => {
-      const held = new HeldRequest(handler.binding, () => next.handle());
+      let held: HeldRequest | undefined;
       let answer: Subscription | undefined;
-      held.arrival
-        .then((call) => (answer = this.answerHeld(handler, request, response, held, call).subscribe(subscriber)))
-        .catch((error) => subscriber.error(error));
+      let dropped = false;
+      const begin = (startedBefore: number | undefined) => {
+        if (dropped) return;
+        const hold = (held = new HeldRequest(handler.binding, () => next.handle()));
+        hold.arrival
+          .then(
+            (call) =>
+              (answer = this.answerHeld(handler, request, response, hold, call, startedBefore).subscribe(subscriber)),
+          )
+          .catch((error) => subscriber.error(error));
+      };
+      const stamp = stampNow(handler);
+      if (stamp instanceof Promise) stamp.then(begin, () => begin(undefined));
+      else begin(stamp);
       return () => {
+        dropped = true;
         answer?.unsubscribe();
-        held.drop();
+        held?.drop();
       };
     });
   }
@@ -129,15 +143,25 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     response: object,
     held: HeldRequest,
     call: HandlerCall | undefined,
+    startedBefore: number | undefined,
   ): Observable<unknown> {
     if (call === undefined) return from(held.proceed());
     const http = this.adapterHost.httpAdapter;
     const key = handler.memoized.keyFor(call.args);
     if (handler.memoized.skips(handler.instance, call.args, key)) return bypass(http, response, from(held.proceed()));
-    return new ResponseExchange(http, request, response, handler, () => held.proceed()).serve(
+    return new ResponseExchange(http, request, response, handler, () => held.proceed(), startedBefore).serve(
       key,
       call.instance,
       call.args,
     );
+  }
+}
+
+/** The store's stamp now, or undefined when the store cannot give one (its own execution's stamp then fails too). */
+function stampNow(handler: CachedHandler): number | Promise<number> | undefined {
+  try {
+    return handler.memoized.config.store.stamp();
+  } catch {
+    return undefined;
   }
 }

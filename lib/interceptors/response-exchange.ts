@@ -35,6 +35,8 @@ export class ResponseExchange {
     private readonly handler: CachedHandler,
     /** Runs the pipeline (again) to its final body. */
     private readonly run: () => Promise<unknown>,
+    /** A keyed route: the store's stamp from before its pipes ran (see Outcome.startedBefore). */
+    private readonly startedBefore?: number,
   ) {}
 
   serve(key: string, instance: object, args: unknown[]): Observable<unknown> {
@@ -58,7 +60,11 @@ export class ResponseExchange {
     const personal =
       isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary')) ||
       hasPendingCookies(this.response);
-    return { value: cachedResponse(status, body, this.capturedHeaders(), personal), kind: ResultKind.Value };
+    return {
+      value: cachedResponse(status, body, this.capturedHeaders(), personal),
+      kind: ResultKind.Value,
+      startedBefore: this.startedBefore,
+    };
   };
 
   private deliver(outcome: Outcome): Observable<unknown> {

@@ -236,7 +236,9 @@ export class MethodExecutions {
   ): Promise<boolean> {
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
-      const entry = buildEntry(this.config, outcome, stamp, context);
+      const created =
+        outcome.startedBefore !== undefined && outcome.startedBefore < stamp ? outcome.startedBefore : stamp;
+      const entry = buildEntry(this.config, outcome, created, context);
       if (entry === undefined) return false;
       seal?.();
       return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');

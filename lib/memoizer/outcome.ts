@@ -16,6 +16,12 @@ export interface Outcome {
    * fail on the store (see MethodExecutions.join).
    */
   failure?: unknown;
+  /**
+   * A store stamp taken before work that fed this result began outside the execution (a
+   * keyed route's pipes, which must run to give the key): the result is stored as computed
+   * from then, so an invalidation that resolved meanwhile voids it.
+   */
+  startedBefore?: number;
 }
 
 /** What MemoizedMethod.resolveKeyed delivers to a caller that wants the outcome itself (the interceptor, an Observable). */
