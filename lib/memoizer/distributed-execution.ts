@@ -50,15 +50,12 @@ export class DistributedExecution {
     seal: (() => void) | undefined,
     execute: () => Promise<Outcome>,
   ): Promise<Outcome> {
-    if (reason !== 'refresh') return this.runLocked(key, reason, stamp, seal, execute);
-    let executed = false;
-    const outcome = await this.runLocked(key, reason, stamp, seal, () => {
-      executed = true;
-      return execute();
-    });
-    // Another process's entry stands in for this refresh's own: what a refresh's store does
-    // for other processes' local copies (two tiers) must still be done before it resolves.
-    if (!executed) await this.config.store.adopted?.(key, (outcome as StoredEntry).created);
+    const outcome = await this.runLocked(key, reason, stamp, seal, execute);
+    // Another process's entry (a stored entry has a stamp, this process's own run does not)
+    // stands in for this refresh's own: what a refresh's store does for other processes'
+    // local copies (two tiers) must still be done before it resolves.
+    if (reason === 'refresh' && 'created' in outcome)
+      await this.config.store.adopted?.(key, (outcome as StoredEntry).created);
     return outcome;
   }
 
