@@ -1,0 +1,227 @@
+import { Controller, Get, Injectable, Module, Req, UseInterceptors } from '@nestjs/common';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import type { INestApplication } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import cookieSession from 'cookie-session';
+import expressSession from 'express-session';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
+import { Latch, until } from '../../fixtures/http/latch.js';
+
+/**
+ * The real session middleware of both platforms, in front of cached handlers. A first-time
+ * visitor sends no cookie, so its request is not personal; the middleware adds the session's
+ * Set-Cookie as the response is written (express-session and cookie-session in `writeHead`,
+ * @fastify/session in `onSend`), after the handler returned. A handler that writes a secret
+ * into the new session (a CSRF token) must not have its response stored, nor shared with
+ * another new visitor in flight.
+ */
+
+/** A session as each middleware exposes it, read and written the one way the handler needs. */
+interface AnySession {
+  get?(name: string): unknown;
+  set?(name: string, value: unknown): void;
+  [name: string]: unknown;
+}
+type SessionRequest = { session: AnySession };
+
+function csrfOf(session: AnySession): string {
+  const read = () => (session.get ? session.get('csrf') : session.csrf) as string | undefined;
+  if (read() === undefined) {
+    const token = randomBytes(8).toString('hex');
+    if (session.set) session.set('csrf', token);
+    else session.csrf = token;
+  }
+  return read()!;
+}
+
+@Injectable()
+class Visits {
+  latch = new Latch();
+  started = 0;
+  public = 0;
+}
+
+@Controller('s')
+@UseInterceptors(CacheMemoizeInterceptor)
+class SessionController {
+  constructor(private readonly visits: Visits) {}
+
+  /** Writes a CSRF secret into the visitor's session and hands out the token. */
+  @Get('csrf')
+  @CacheMemoize('1m')
+  async csrf(@Req() req: SessionRequest): Promise<object> {
+    return { csrfToken: csrfOf(req.session) };
+  }
+
+  /** The same, waiting for the test: new visitors in flight at once. */
+  @Get('slow-csrf')
+  @CacheMemoize('1m')
+  async slowCsrf(@Req() req: SessionRequest): Promise<object> {
+    this.visits.started++;
+    await this.visits.latch.opened;
+    return { csrfToken: csrfOf(req.session) };
+  }
+
+  /** Never touches the session: the same answer for everyone. */
+  @Get('public')
+  @CacheMemoize('1m')
+  async public(): Promise<object> {
+    return { n: ++this.visits.public };
+  }
+}
+
+@Module({ controllers: [SessionController], providers: [Visits] })
+class SessionModule {}
+
+const SECRET = 'a secret of at least thirty-two characters';
+
+interface Setup {
+  name: string;
+  /** Whether every new visitor gets a cookie, session written or not (`saveUninitialized: true`). */
+  cookieForAll: boolean;
+  start(): Promise<INestApplication>;
+}
+
+async function nestApp(adapter: ExpressAdapter | FastifyAdapter): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [CacheMemoizeModule.forRoot(), SessionModule],
+  }).compile();
+  return moduleRef.createNestApplication(adapter, { logger: false });
+}
+
+async function withExpress(middleware: Parameters<INestApplication['use']>[0]): Promise<INestApplication> {
+  const app = await nestApp(new ExpressAdapter());
+  app.use(middleware);
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+async function withFastifySession(saveUninitialized: boolean): Promise<INestApplication> {
+  const app = (await nestApp(new FastifyAdapter())) as NestFastifyApplication;
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, { secret: SECRET, cookie: { secure: false }, saveUninitialized });
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+const SETUPS: Setup[] = [
+  {
+    name: 'express-session (saveUninitialized: false)',
+    cookieForAll: false,
+    start: () => withExpress(expressSession({ secret: SECRET, resave: false, saveUninitialized: false })),
+  },
+  {
+    name: 'express-session (saveUninitialized: true, its default)',
+    cookieForAll: true,
+    start: () => withExpress(expressSession({ secret: SECRET, resave: false, saveUninitialized: true })),
+  },
+  {
+    name: 'cookie-session',
+    cookieForAll: false,
+    start: () => withExpress(cookieSession({ name: 'session', keys: [SECRET] })),
+  },
+  { name: '@fastify/session (saveUninitialized: false)', cookieForAll: false, start: () => withFastifySession(false) },
+  { name: '@fastify/session (saveUninitialized: true)', cookieForAll: true, start: () => withFastifySession(true) },
+];
+
+/** The `name=value` pairs of a response's cookies, to send back as a returning visitor. */
+function cookiesOf(response: request.Response): string {
+  const setCookie = response.headers['set-cookie'] as unknown as string[] | undefined;
+  return (setCookie ?? []).map((cookie) => cookie.split(';')[0]).join('; ');
+}
+
+describe.each(SETUPS)('session middleware: $name', ({ start, cookieForAll }) => {
+  let app: INestApplication;
+  beforeEach(async () => {
+    app = await start();
+  });
+  afterEach(() => app.close());
+
+  it("never hands one new visitor's session secret to the next new visitor", async () => {
+    const alice = await request(app.getHttpServer()).get('/s/csrf').expect(200);
+    const bob = await request(app.getHttpServer()).get('/s/csrf').expect(200);
+    expect(cookiesOf(alice)).not.toBe('');
+    expect({ cache: bob.headers['x-cache'], hasCookie: cookiesOf(bob) !== '' }).toEqual({
+      cache: 'MISS',
+      hasCookie: true,
+    });
+    expect(bob.body.csrfToken).not.toBe(alice.body.csrfToken);
+    // Each visitor's session holds the secret its own token came from.
+    for (const [visitor, response] of [
+      ['alice', alice],
+      ['bob', bob],
+    ] as const) {
+      const again = await request(app.getHttpServer()).get('/s/csrf').set('Cookie', cookiesOf(response)).expect(200);
+      expect({ visitor, token: again.body.csrfToken }).toEqual({ visitor, token: response.body.csrfToken });
+    }
+  });
+
+  it("never lets a new visitor join another new visitor's execution in flight and take its secret", async () => {
+    const visits = app.get(Visits);
+    const alice = request(app.getHttpServer())
+      .get('/s/slow-csrf')
+      .then((r) => r);
+    await until(() => visits.started === 1);
+    const bob = request(app.getHttpServer())
+      .get('/s/slow-csrf')
+      .then((r) => r);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Bob joined Alice's execution rather than starting his own.
+    expect(visits.started).toBe(1);
+    visits.latch.open();
+    const [a, b] = await Promise.all([alice, bob]);
+    expect({ aliceCookie: cookiesOf(a) !== '', bobCookie: cookiesOf(b) !== '' }).toEqual({
+      aliceCookie: true,
+      bobCookie: true,
+    });
+    expect(b.body.csrfToken).not.toBe(a.body.csrfToken);
+  });
+
+  if (cookieForAll) {
+    it('stores nothing for new visitors, since every response sets a cookie (the cost of saveUninitialized: true)', async () => {
+      const first = await request(app.getHttpServer()).get('/s/public').expect(200);
+      const second = await request(app.getHttpServer()).get('/s/public').expect(200);
+      expect(cookiesOf(first)).not.toBe('');
+      expect({ cache: second.headers['x-cache'], n: second.body.n }).toEqual({ cache: 'MISS', n: 2 });
+    });
+  } else {
+    it('still stores and replays a response that left the session alone', async () => {
+      const first = await request(app.getHttpServer()).get('/s/public').expect(200);
+      const second = await request(app.getHttpServer()).get('/s/public').expect(200);
+      expect({ cache: first.headers['x-cache'], cookie: cookiesOf(first) }).toEqual({ cache: 'MISS', cookie: '' });
+      expect({ cache: second.headers['x-cache'], n: second.body.n, cookie: cookiesOf(second) }).toEqual({
+        cache: 'HIT',
+        n: 1,
+        cookie: '',
+      });
+    });
+  }
+
+  it('answers the visitors that joined a request whose client left before its response was written', async () => {
+    const visits = app.get(Visits);
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const leaving = http.get({ host: '127.0.0.1', port, path: '/s/slow-csrf' });
+    leaving.on('error', () => undefined);
+    await until(() => visits.started === 1);
+    const bob = request(app.getHttpServer())
+      .get('/s/slow-csrf')
+      .then((r) => r);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    leaving.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    visits.latch.open();
+    const b = await bob;
+    expect({ status: b.status, bobCookie: cookiesOf(b) !== '' }).toEqual({ status: 200, bobCookie: true });
+    // Nothing of the departed visitor's was stored: the next new visitor gets a secret of its own.
+    const carol = await request(app.getHttpServer()).get('/s/slow-csrf').expect(200);
+    expect(carol.headers['x-cache']).toBe('MISS');
+    expect(carol.body.csrfToken).not.toBe(b.body.csrfToken);
+  });
+});
