@@ -77,6 +77,9 @@ export const Messages = {
     `${owner} sets vary, which only applies to HTTP handlers and GraphQL resolvers, whose requests have headers: remove it.`,
   guardModeOnHandler: (owner: string) =>
     `${owner} is a controller handler with storeResult: false, which would answer later requests with an empty body: remove storeResult.`,
+  declaredVaryNotKeyed: (owner: string, names: string[]) =>
+    `${owner} sends Vary: ${names.join(', ')} through @Header(), so its response depends on ${names.length > 1 ? 'those request headers' : 'that request header'}, ` +
+    `which its key does not hold: add vary: [${names.map((name) => `'${name}'`).join(', ')}] to @CacheMemoize.`,
   invalidVary: (owner: string, name: unknown) =>
     `${owner} has vary entry ${shown(name)}: give request header names, e.g. vary: ['accept-language'].`,
   invalidPrefix: (owner: string, prefix: unknown) =>

@@ -5,7 +5,7 @@ import type { CachedHandler, CachedHandlerInfo } from './cached-handler.js';
 import { CachedHandlerRegistry } from './cached-handler.registry.js';
 import { type HandlerCall, HeldRequest } from './held-request.js';
 import { isPersonal } from './personal-request.js';
-import { requestKeyParts } from './request-key.js';
+import { headerValue, requestKeyParts } from './request-key.js';
 import { type ResolverRequest, resolverRequests } from './resolver-scope.js';
 import { bypass, type HttpRequest, ResponseExchange } from './response-exchange.js';
 
@@ -147,7 +147,9 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
   ): Observable<unknown> {
     if (call === undefined) return from(held.proceed());
     const http = this.adapterHost.httpAdapter;
-    const key = handler.memoized.keyFor(call.args);
+    // `vary` headers are part of the key, with `key` too (as for resolvers): each value has its own entry.
+    const vary = handler.vary.length > 0 ? handler.vary.map((name) => headerValue(request.headers, name)) : undefined;
+    const key = handler.memoized.keyFor(call.args, vary);
     if (handler.memoized.skips(handler.instance, call.args, key)) return bypass(http, response, from(held.proceed()));
     return new ResponseExchange(http, request, response, handler, () => held.proceed(), startedBefore).serve(
       key,

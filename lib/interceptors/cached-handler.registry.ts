@@ -9,7 +9,7 @@ import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata
 import { featureDefaultsOf } from '../explorer/cache-memoize.explorer.js';
 import { MemoizedMethodFactory } from '../explorer/memoized-method.factory.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
-import { type CachedHandler, routeFacts, routeTemplate } from './cached-handler.js';
+import { type CachedHandler, declaredVaryNotKeyed, routeFacts, routeTemplate } from './cached-handler.js';
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';
 import { unvariedCredentials } from './personal-request.js';
@@ -92,6 +92,8 @@ export class CachedHandlerRegistry implements OnModuleInit {
     const { options, binding } = metadata;
     if (options.storeResult === false) throw new CacheConfigError(Messages.guardModeOnHandler(owner));
     const vary = varyOf(metadata, owner);
+    const unkeyed = declaredVaryNotKeyed(method, vary);
+    if (unkeyed.length > 0) throw new CacheConfigError(Messages.declaredVaryNotKeyed(owner, unkeyed));
     const route = routeTemplate(type, method);
     const site = { type, methodName, isHandler: true, route, moduleDefaults: featureDefaultsOf(wrapper) };
     const memoized = this.factory.create(site, { options: handlerOptions(options), binding });

@@ -5,6 +5,7 @@ import {
   PATH_METADATA,
   RESPONSE_PASSTHROUGH_METADATA,
   ROUTE_ARGS_METADATA,
+  SSE_METADATA,
 } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
@@ -34,7 +35,7 @@ export interface CachedHandler extends CachedHandlerInfo {
   readonly headerNames: readonly string[];
   /**
    * Never cached: the handler writes the response itself (`@Res()` without passthrough),
-   * or it was seen returning a stream.
+   * streams Server-Sent Events (`@Sse()`), or it was seen returning a stream.
    */
   passThrough: boolean;
   /** Whether it is in CacheMemoizeStats: from the first request the interceptor sees for it. */
@@ -54,8 +55,26 @@ export function routeFacts(
     headerNames: [...new Set(['content-type', ...headers.map(({ name }) => name.toLowerCase())])].filter(
       (name) => name !== 'set-cookie',
     ),
-    passThrough: writesResponseItself(type, methodName),
+    // An `@Sse()` route's Observable is its stream: each event is written as it comes.
+    passThrough: writesResponseItself(type, methodName) || Reflect.getMetadata(SSE_METADATA, method) === true,
   };
+}
+
+/**
+ * The request headers a handler's `@Header('Vary', ...)` names that its `vary` option does not:
+ * its response depends on them, so one value's answer would reach another. `*` is checked on
+ * each response (never stored), and `Accept-Encoding` concerns the compression applied after
+ * the interceptor, not the body it stores.
+ */
+export function declaredVaryNotKeyed(method: Function, vary: readonly string[]): string[] {
+  const headers: Array<{ name: string; value: unknown }> = Reflect.getMetadata(HEADERS_METADATA, method) ?? [];
+  const declared = headers
+    .filter(({ name }) => name.toLowerCase() === 'vary')
+    .flatMap(({ value }) => String(value).split(','))
+    .map((name) => name.trim().toLowerCase());
+  return [...new Set(declared)].filter(
+    (name) => name !== '' && name !== '*' && name !== 'accept-encoding' && !vary.includes(name),
+  );
 }
 
 /** `@Res()` or `@Next()` without `passthrough: true`: Nest sends nothing, so there is nothing to cache. */

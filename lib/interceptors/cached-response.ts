@@ -13,7 +13,8 @@ export interface CachedResponse {
   stream?: true;
   /**
    * The handler said the response is one client's (Set-Cookie, `Cache-Control: private`,
-   * `no-store` or `no-cache`, `Vary: *`): never stored, never shared with concurrent requests.
+   * `no-store` or `no-cache`, `Vary: *` or a `Vary` header the key does not hold): never
+   * stored, never shared with concurrent requests.
    */
   personal?: true;
 }
@@ -66,6 +67,31 @@ export function isPersonalResponse(
       .split(',')
       .some((name) => name.trim() === '*')
   );
+}
+
+/**
+ * Whether the pipeline (the handler, or an interceptor bound after ours) added to `Vary` a
+ * request header the key does not hold: the response says it depends on that header, so one
+ * value's answer must not reach another. `Vary` set before (by middleware: CORS's `Origin`)
+ * is about the headers middleware writes on every response, not about the body, and
+ * `Accept-Encoding` about the compression applied after: the stored body is neither.
+ */
+export function variesBeyondKey(
+  before: HeaderValue | undefined,
+  after: HeaderValue | undefined,
+  keyed: readonly string[],
+): boolean {
+  if (after === undefined || after === null || String(after) === String(before ?? '')) return false;
+  const known = new Set([...headerNames(before), ...keyed, 'accept-encoding']);
+  return headerNames(after).some((name) => !known.has(name));
+}
+
+function headerNames(value: HeaderValue | undefined): string[] {
+  if (value === undefined || value === null) return [];
+  return String(value)
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
 }
 
 /**

@@ -25,30 +25,33 @@ export function requestKeyParts(
   return parts;
 }
 
+/** The most parameters Node's `querystring` and `qs` read by default: past it they drop the rest. */
+const PARSER_LIMIT = 1000;
+/** A name every parser reads as itself: nothing to decode (`%61`, `+`), nest (`a[b]`, `a.b`) or strip (`[a]`). */
+const PLAIN_NAME = /^[A-Za-z0-9_-]*$/;
+
 /**
- * The query's parameters as sent, sorted by name. Nothing in the key is decoded: platforms
- * decode malformed escapes differently, and two queries a handler can tell apart must never
- * meet. The sort is stable and compares the names as a parser reads them (decoded, and up to
- * a `[`), so parameters that a parser merges into one value (`a`, `%61`, `a[]`) keep their
- * order, which the value shows: `?a=1&%61=2` and `?%61=2&a=1` are two entries.
+ * The query's parameters as sent, sorted by name (stable: repeated names keep their order)
+ * when sorting cannot change what a parser hands the handler: every name plain, and no more
+ * parameters than a parser keeps. Otherwise the query as sent: a name that a parser decodes,
+ * nests or strips may be read as another (`a`, `%61`, `[a]` and `a[]` can all be `a`), so
+ * two orders would be one entry for two answers, and past a parser's limit the order decides
+ * which parameters it drops. Nothing is decoded either: platforms decode malformed escapes
+ * differently, and two queries a handler can tell apart must never meet.
  */
 function sortedQuery(query: string): string {
-  const params = query.split('&').filter((param) => param !== '');
-  const names = new Map(params.map((param) => [param, parsedName(param)]));
-  return params.sort((a, b) => compare(names.get(a)!, names.get(b)!)).join('&');
+  const params = query.split('&');
+  if (params.length > PARSER_LIMIT || !params.every((param) => PLAIN_NAME.test(nameOf(param)))) return query;
+  const names = new Map(params.map((param) => [param, nameOf(param)]));
+  return params
+    .filter((param) => param !== '')
+    .sort((a, b) => compare(names.get(a)!, names.get(b)!))
+    .join('&');
 }
 
-function parsedName(param: string): string {
+function nameOf(param: string): string {
   const equals = param.indexOf('=');
-  const raw = (equals === -1 ? param : param.slice(0, equals)).replaceAll('+', ' ');
-  let name = raw;
-  try {
-    name = decodeURIComponent(raw);
-  } catch {
-    // A malformed escape: each platform reads it its own way; the raw name is still one name.
-  }
-  const bracket = name.indexOf('[');
-  return bracket > 0 ? name.slice(0, bracket) : name;
+  return equals === -1 ? param : param.slice(0, equals);
 }
 
 function compare(a: string, b: string): number {
@@ -66,7 +69,8 @@ function hostName(host: string | undefined): string {
   return (end > 0 ? host.slice(0, end) : host).toLowerCase();
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+/** A request header as keys hold it: repeated headers joined as one. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -7,7 +7,13 @@ import type { RunReason } from '../memoizer/method-config.js';
 import { asOutcome, type Outcome } from '../memoizer/outcome.js';
 import { ResultKind, type StoredEntry } from '../stores/memo-store.interface.js';
 import type { CachedHandler } from './cached-handler.js';
-import { type CachedResponse, cachedResponse, type HeaderValue, isPersonalResponse } from './cached-response.js';
+import {
+  type CachedResponse,
+  cachedResponse,
+  type HeaderValue,
+  isPersonalResponse,
+  variesBeyondKey,
+} from './cached-response.js';
 import { detachSentHeaders } from './detached-headers.js';
 import { hasPendingCookies } from './pending-cookies.js';
 import { watchHeaders } from './written-headers.js';
@@ -72,12 +78,14 @@ export class ResponseExchange {
       detachSentHeaders(this.response);
       this.http.status(this.response, this.handler.status);
     }
+    const varyBefore = this.header('vary');
     const body = await this.run();
     const status = statusOf(this.response) ?? this.handler.status;
     const headers = this.capturedHeaders();
     const personal =
       isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary')) ||
-      hasPendingCookies(this.response);
+      hasPendingCookies(this.response) ||
+      variesBeyondKey(varyBefore, this.header('vary'), this.handler.vary);
     const value = cachedResponse(status, body, headers, personal);
     if (reason === 'due' || this.deliverOwn === undefined || value.personal || value.stream) {
       return { value, kind: ResultKind.Value, startedBefore: this.startedBefore };

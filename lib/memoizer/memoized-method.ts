@@ -88,8 +88,9 @@ export class MemoizedMethod {
     return settled(this.found(instance, args, key, found, compute, now, 'local'), deliver);
   }
 
-  keyFor(args: unknown[]): string {
-    return this.config.keys.build(args);
+  /** `keyExtra`: values the key holds besides the arguments (a handler's `vary` headers). */
+  keyFor(args: unknown[], keyExtra?: unknown[]): string {
+    return this.config.keys.build(args, keyExtra);
   }
 
   /** Recomputes now, stores and returns the value; concurrent calls join this execution. */

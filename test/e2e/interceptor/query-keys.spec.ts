@@ -1,4 +1,5 @@
 import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import type { Express } from 'express';
 import request from 'supertest';
 import { CacheMemoize, CacheMemoizeInterceptor } from '../../../lib/index.js';
 import { type HttpApp, type Platform, startHttpApp } from '../../fixtures/http/http-app.js';
@@ -33,5 +34,57 @@ describe.each<Platform>(['express', 'fastify'])('query strings in keys on %s', (
     await request(http.server).get('/echo?a=2&v=1').expect(200).expect('x-cache', 'HIT');
     await request(http.server).get('/echo?a=2&a=3&v=1').expect(200).expect('x-cache', 'MISS');
     await request(http.server).get('/echo?a=3&a=2&v=1').expect(200).expect('x-cache', 'MISS');
+  });
+});
+
+/** Echoes the query as the platform's parser handed it to the handler. */
+@Controller('all')
+@UseInterceptors(CacheMemoizeInterceptor)
+class AllParamsController {
+  @Get()
+  @CacheMemoize('1m')
+  async echo(@Query() query: Record<string, unknown>): Promise<{ query: Record<string, unknown> }> {
+    return { query: { ...query } };
+  }
+
+  /** The same handler uncached: what it answers a query. */
+  @Get('plain')
+  async plain(@Query() query: Record<string, unknown>): Promise<{ query: Record<string, unknown> }> {
+    return { query: { ...query } };
+  }
+}
+
+describe.each<[Platform, 'default' | 'extended']>([
+  ['express', 'default'],
+  ['express', 'extended'],
+  ['fastify', 'default'],
+])('queries a parser reads in their order, on %s with its %s query parser', (platform, parser) => {
+  let http: HttpApp;
+  beforeEach(async () => {
+    http = await startHttpApp(platform, 'memory', { controllers: [AllParamsController] });
+    if (parser === 'extended') (http.app.getHttpAdapter().getInstance() as Express).set('query parser', 'extended');
+  });
+  afterEach(() => http.close());
+
+  /** `second` after `first` on the cached route must get what the handler answers it. */
+  async function expectOwnAnswer(first: string, second: string): Promise<void> {
+    await request(http.server).get(`/all?${first}`).expect(200);
+    const cached = await request(http.server).get(`/all?${second}`).expect(200);
+    const own = await request(http.server).get(`/all/plain?${second}`).expect(200);
+    expect(cached.body).toEqual(own.body);
+  }
+
+  it.each([
+    ['a malformed escape in a repeated name', 'a%=1&%61%=2', '%61%=2&a%=1'],
+    ['a name in brackets, which qs reads as the bare name', 'tag=1&[tag]=2', '[tag]=2&tag=1'],
+    ['an escaped name', 'a=1&%61=2', '%61=2&a=1'],
+    ['nested names', 'f[a]=1&f[b]=2', 'f[b]=2&f[a]=1'],
+  ])('%s', async (_, first, second) => {
+    await expectOwnAnswer(first, second);
+  });
+
+  it('more parameters than a parser keeps (1,000): the order decides which it drops', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `a${i}=`).join('&');
+    await expectOwnAnswer(`z=admin&${many}`, `${many}&z=admin`);
   });
 });
