@@ -59,14 +59,16 @@ function compare(a: string, b: string): number {
 }
 
 /**
- * The host name a request was sent to, lower-cased (names are case-insensitive) and without
- * the port: Nest matches `@Controller({ host })` on the name alone, and instances of one app
- * listening on different ports serve the same site. A missing Host (HTTP/1.0) is keyed as ''.
+ * The host name a request was sent to, without the port: Nest matches `@Controller({ host })`
+ * on the name alone, and instances of one app listening on different ports serve the same
+ * site. Its case is kept: names are case-insensitive, but `@HostParam()` hands the handler the
+ * name as sent, so `ACME.example.com` and `acme.example.com` can get two answers. A missing
+ * Host (HTTP/1.0) is keyed as ''.
  */
 function hostName(host: string | undefined): string {
   if (!host) return '';
   const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.lastIndexOf(':');
-  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+  return end > 0 ? host.slice(0, end) : host;
 }
 
 /** A request header as keys hold it: repeated headers joined as one. */

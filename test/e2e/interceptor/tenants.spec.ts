@@ -132,9 +132,15 @@ describe.each(PLATFORMS)("CacheMemoizeInterceptor on %s: one tenant never gets a
     it('keys by host: tenants on their own host name (@Controller({ host })) never share entries', async () => {
       await get('/catalog', { host: 'acme.shop.example' }).expect(200);
       const globex = await get('/catalog', { host: 'globex.shop.example' }).expect(200);
-      const acme = await get('/catalog', { host: 'ACME.shop.example' }).expect(200);
+      const acme = await get('/catalog', { host: 'acme.shop.example:8080' }).expect(200);
       expect(globex.body).toEqual({ tenant: 'globex', run: 2 });
       expect([acme.headers['x-cache'], acme.body]).toEqual(['HIT', { tenant: 'acme', run: 1 }]);
+    });
+
+    it('keeps the case of the host, which @HostParam hands the handler as sent', async () => {
+      await get('/catalog', { host: 'acme.shop.example' }).expect(200);
+      const upper = await get('/catalog', { host: 'ACME.shop.example' }).expect(200);
+      expect([upper.headers['x-cache'], upper.body]).toEqual(['MISS', { tenant: 'ACME', run: 2 }]);
     });
   });
 
