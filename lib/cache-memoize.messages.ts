@@ -131,6 +131,9 @@ export const Messages = {
     `${what} could not be carried out on cache '${alias}' (the store failed): it did not take effect. Retry it once the store is back.`,
   refreshNotStored: (owner: string, alias: string) =>
     `InvalidationService.refresh(${owner}): the new value could not be stored in cache '${alias}', so older values may still be served. Retry it once the store is back.`,
+  refreshNotEncodable: (owner: string, alias: string) =>
+    `InvalidationService.refresh(${owner}): the new value cannot be stored in cache '${alias}' (a function, a symbol or a Promise inside it), ` +
+    `so the cached entry was dropped instead. Return plain data, or skip such results with unless.`,
   notStored: (owner: string, alias: string) => `${owner}: result not cached in '${alias}'`,
   storeFailed: (owner: string, alias: string) => `${owner}: cache '${alias}' failed, calling the method directly`,
   lockFailed: (owner: string, alias: string) =>

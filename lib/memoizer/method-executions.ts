@@ -222,8 +222,8 @@ export class MethodExecutions {
    * out, the store failed, the codec cannot encode it, a ttl/tags function answered nonsense)
    * gives false (see Outcome.refused): callers that joined the execution may have started
    * after an invalidation in another process resolved, so they read the store again rather
-   * than take it. Failures are reported, not thrown, except for a refresh (the method's
-   * CacheConfigError, or the store's), which must not resolve unless its value took effect.
+   * than take it. Failures are reported, not thrown, except for a refresh, which must not
+   * resolve unless its value took effect (see refreshNotStored).
    */
   private async save(
     instance: object,
@@ -239,18 +239,50 @@ export class MethodExecutions {
       const created =
         outcome.startedBefore !== undefined && outcome.startedBefore < stamp ? outcome.startedBefore : stamp;
       const entry = buildEntry(this.config, outcome, created, context);
-      if (entry === undefined) return false;
-      seal?.();
-      return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
+      if (entry !== undefined) {
+        seal?.();
+        return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
+      }
     } catch (error) {
+      if (reason === 'refresh') return this.refreshNotStored(key, error);
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
-      else if (reason === 'refresh')
-        throw error instanceof CacheConfigError
-          ? error
-          : asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
       else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
       else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
       return false;
+    }
+    // `unless` kept the result out. A refresh still took effect: the value it replaced must go.
+    if (reason === 'refresh') await this.drop(key);
+    return false;
+  }
+
+  /**
+   * A refresh whose result could not be stored rejects. When the result itself is at fault
+   * (the codec cannot encode it, a ttl/tags function answered nonsense), the store works, so
+   * the value the refresh meant to replace is dropped first: a caller that retries, or does
+   * not, is not served it. A store failure is left as it is: its write may have landed.
+   */
+  private async refreshNotStored(key: string, error: unknown): Promise<never> {
+    const { owner, alias } = this.config;
+    if (error instanceof EntryEncodeError) {
+      this.telemetry.notEncodable(error, key);
+      await this.drop(key);
+      throw new CacheConfigError(Messages.refreshNotEncodable(owner, alias), { cause: error });
+    }
+    if (!(error instanceof CacheConfigError)) throw asStoreError(error, Messages.refreshNotStored(owner, alias));
+    await this.drop(key);
+    throw error;
+  }
+
+  /**
+   * Drops `key` as `invalidate()` does (on a two-tier alias, in every process), for a refresh
+   * that stores nothing. The running execution is this refresh: callers that joined it read
+   * the store again, since its result is not stored, so nothing needs forgetting.
+   */
+  private async drop(key: string): Promise<void> {
+    try {
+      await this.config.store.delete(key);
+    } catch (error) {
+      throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
     }
   }
 
