@@ -56,9 +56,13 @@ export class CacheManagerMemoStore implements MemoStore {
     return this.lastStamp;
   }
 
-  async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<boolean> {
+  /** An entry already expired is not written; for a refresh (`replaces`) the key is dropped, so the value it replaced goes. */
+  async set(key: string, entry: StoredEntry, scope: EntryScope, replaces = false): Promise<boolean> {
     const life = entry.staleUntil - Date.now();
-    if (life <= 0) return true;
+    if (life <= 0) {
+      if (replaces) await this.delete(key);
+      return true;
+    }
     if (life > this.longestLife) this.longestLife = life;
     const markKeys = scope.marks.map((mark) => this.markKey(mark));
     for (const tag of entry.tags ?? []) markKeys.push(this.tagKey(tag));

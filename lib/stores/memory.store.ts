@@ -78,7 +78,11 @@ export class MemoryMemoStore implements MemoStore {
     return stamp;
   }
 
-  /** Unless a later computation (or a delete) got there first, or the entry was voided while it was computed. */
+  /**
+   * Unless a later computation (or a delete) got there first, or the entry was voided while it
+   * was computed. An entry already expired is kept all the same: it replaces the older one, as
+   * a refresh needs, and reads as a miss.
+   */
   set(key: string, entry: StoredEntry, scope: EntryScope): boolean {
     const existing = this.lru.peek(key) as StoredEntry | undefined;
     if (existing === undefined ? voids(this.deletedUpTo, entry.created) : existing.created > entry.created)

@@ -56,7 +56,7 @@ export class TwoTierMemoStore implements MemoStore {
   /** `replaces`: a refresh, which resolves only once no process can serve the value it replaced. */
   async set(key: string, entry: StoredEntry, scope: EntryScope, replaces = false): Promise<boolean> {
     const generation = this.local.generation;
-    const written = await this.remote.set(key, entry, scope);
+    const written = await this.remote.set(key, entry, scope, replaces);
     this.local.replaced(key, entry.created);
     if (written && generation === this.local.generation && this.leased()) this.local.keep(key, entry, scope);
     if (replaces) await this.bus.invalidate({ key, created: entry.created });

@@ -91,10 +91,17 @@ export class RedisMemoStore implements MemoStore {
     return withTimeout(this.clock.firstSample(), this.timeoutMs).then(() => this.clock.now());
   }
 
-  /** Through one script with the marks on a single Redis; on a Cluster, the marks' half first. */
-  async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<boolean> {
+  /**
+   * Through one script with the marks on a single Redis; on a Cluster, the marks' half first.
+   * An entry already expired has nothing to write, but for a refresh (`replaces`) the key is
+   * dropped: the value the refresh replaced must not stay.
+   */
+  async set(key: string, entry: StoredEntry, scope: EntryScope, replaces = false): Promise<boolean> {
     const life = Math.ceil(entry.staleUntil - Date.now());
-    if (life <= 0) return true;
+    if (life <= 0) {
+      if (replaces) await this.delete(key);
+      return true;
+    }
     const encoded = redisEntry.encode(entry);
     const created = String(entry.created);
     const marks = this.keysOf(scope);
