@@ -2,7 +2,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The worker apps in test/fixtures, each a script that answers `{ id, op, args }` messages. */
-export type WorkerScript = 'redis-worker.ts' | 'lock-worker.ts' | 'conformance-worker.ts' | 'coherence-worker.ts';
+export type WorkerScript =
+  'redis-worker.ts' | 'lock-worker.ts' | 'conformance-worker.ts' | 'coherence-worker.ts' | 'refresh-worker.ts';
 
 /** A real Node process running one of test/fixtures' workers (TypeScript through @swc-node/register). */
 export class WorkerProcess {
