@@ -1,9 +1,6 @@
-import { Messages } from '../cache-memoize.messages.js';
 import { ResultKind } from '../stores/memo-store.interface.js';
-import { EntryEncodeError } from '../serialization/entry-codec.js';
-import { asStoreError, CacheConfigError } from '../errors.js';
 import { DistributedExecution } from './distributed-execution.js';
-import { buildEntry } from './entry-builder.js';
+import { ResultStore } from './result-store.js';
 import type { MethodConfig, RunReason } from './method-config.js';
 import type { MethodTelemetry } from './method-telemetry.js';
 import type { Outcome } from './outcome.js';
@@ -39,6 +36,7 @@ export class MethodExecutions {
   private readonly flights = new Map<string, Flight>();
   /** Set for `lock: 'distributed'`: executions then also take turns with other processes. */
   private readonly distributed: DistributedExecution | undefined;
+  private readonly results: ResultStore;
 
   constructor(
     private readonly config: MethodConfig,
@@ -48,6 +46,7 @@ export class MethodExecutions {
     this.observable = config.returnMode === 'observable';
     const locks = config.lock === 'distributed' ? config.store.locks : undefined;
     this.distributed = locks && new DistributedExecution(config, locks, telemetry);
+    this.results = new ResultStore(config, telemetry);
   }
 
   /**
@@ -171,7 +170,7 @@ export class MethodExecutions {
   ): Promise<Outcome> {
     let stamp: number | undefined;
     try {
-      stamp = await this.stamp(key, reason === 'refresh');
+      stamp = await this.results.stamp(key, reason === 'refresh');
     } catch (failure) {
       if (reason !== 'refresh') throw failure;
       return { value: undefined, kind: ResultKind.Value, refused: true, failure };
@@ -208,96 +207,11 @@ export class MethodExecutions {
     // Without a stamp nothing was checked against the store's marks: callers that joined run again.
     if (stamp === undefined) return { ...outcome, refused: true };
     try {
-      const saved = await this.save(instance, args, key, outcome, stamp, reason, seal);
+      const saved = await this.results.save(instance, args, key, outcome, stamp, reason, seal);
       return saved ? outcome : { ...outcome, refused: true };
     } catch (failure) {
       if (reason !== 'refresh') throw failure;
       return { ...outcome, refused: true, failure };
-    }
-  }
-
-  /**
-   * Stores the result; true only when the store took it, having checked it against every
-   * invalidation that reached it. A result the store refused or never saw (`unless` kept it
-   * out, the store failed, the codec cannot encode it, a ttl/tags function answered nonsense)
-   * gives false (see Outcome.refused): callers that joined the execution may have started
-   * after an invalidation in another process resolved, so they read the store again rather
-   * than take it. Failures are reported, not thrown, except for a refresh, which must not
-   * resolve unless its value took effect (see refreshNotStored).
-   */
-  private async save(
-    instance: object,
-    args: unknown[],
-    key: string,
-    outcome: Outcome,
-    stamp: number,
-    reason: RunReason,
-    seal: (() => void) | undefined,
-  ): Promise<boolean> {
-    try {
-      const context = () => this.telemetry.context(instance, args, key, outcome.value);
-      const created =
-        outcome.startedBefore !== undefined && outcome.startedBefore < stamp ? outcome.startedBefore : stamp;
-      const entry = buildEntry(this.config, outcome, created, context);
-      if (entry !== undefined) {
-        seal?.();
-        return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
-      }
-    } catch (error) {
-      if (reason === 'refresh') return this.refreshNotStored(key, error);
-      if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
-      else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
-      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
-      return false;
-    }
-    // `unless` kept the result out. A refresh still took effect: the value it replaced must go.
-    if (reason === 'refresh') await this.drop(key);
-    return false;
-  }
-
-  /**
-   * A refresh whose result could not be stored rejects. When the result itself is at fault
-   * (the codec cannot encode it, a ttl/tags function answered nonsense), the store works, so
-   * the value the refresh meant to replace is dropped first: a caller that retries, or does
-   * not, is not served it. A store failure is left as it is: its write may have landed.
-   */
-  private async refreshNotStored(key: string, error: unknown): Promise<never> {
-    const { owner, alias } = this.config;
-    if (error instanceof EntryEncodeError) {
-      this.telemetry.notEncodable(error, key);
-      await this.drop(key);
-      throw new CacheConfigError(Messages.refreshNotEncodable(owner, alias), { cause: error });
-    }
-    if (!(error instanceof CacheConfigError)) throw asStoreError(error, Messages.refreshNotStored(owner, alias));
-    await this.drop(key);
-    throw error;
-  }
-
-  /**
-   * Drops `key` as `invalidate()` does (on a two-tier alias, in every process), for a refresh
-   * that stores nothing. The running execution is this refresh: callers that joined it read
-   * the store again, since its result is not stored, so nothing needs forgetting.
-   */
-  private async drop(key: string): Promise<void> {
-    try {
-      await this.config.store.delete(key);
-    } catch (error) {
-      throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
-    }
-  }
-
-  /**
-   * Taken before the method runs, so an invalidation during the run voids its result. A
-   * refresh takes an exact one (after every stamp and mark set before it), so no entry
-   * computed before it was asked for can refuse its result, and it fails without one.
-   */
-  private async stamp(key: string, exact: boolean): Promise<number | undefined> {
-    try {
-      return await this.config.store.stamp(exact);
-    } catch (error) {
-      if (exact) throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
-      this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
-      return undefined;
     }
   }
 }
