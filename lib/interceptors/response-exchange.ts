@@ -16,7 +16,7 @@ import {
 } from './cached-response.js';
 import { detachSentHeaders } from './detached-headers.js';
 import { hasPendingCookies } from './pending-cookies.js';
-import { watchHeaders } from './written-headers.js';
+import { type SessionCarrier, sessionState, sessionWritten } from './session-state.js';
 
 /** The header that tells clients (and tests) where a response came from. */
 export const X_CACHE = 'X-Cache';
@@ -34,13 +34,6 @@ export interface HttpRequest {
 export class ResponseExchange {
   /** Whether this request's own pipeline ran, rather than another's being shared. */
   private ran = false;
-  /**
-   * Hands this request its own response before the execution settles (see compute); set
-   * while serve() waits for the execution.
-   */
-  private deliverOwn: ((outcome: Outcome) => void) | undefined;
-  /** Lets this request's own response, delivered that way, reach its client. */
-  private release: (() => void) | undefined;
 
   constructor(
     private readonly http: AbstractHttpAdapter,
@@ -55,20 +48,11 @@ export class ResponseExchange {
 
   serve(key: string, instance: object, args: unknown[]): Observable<unknown> {
     const found = this.handler.memoized.resolveKeyed(instance, args, key, this.compute, asOutcome);
-    if (!(found instanceof Promise)) return this.deliver(found);
-    const own = new Promise<Outcome>((resolve) => (this.deliverOwn = resolve));
-    const settled = () => this.release?.();
-    found.then(settled, settled);
-    return from(Promise.race([found, own])).pipe(mergeMap((outcome) => this.deliver(outcome)));
+    return found instanceof Promise
+      ? from(found).pipe(mergeMap((outcome) => this.deliver(outcome)))
+      : this.deliver(found);
   }
 
-  /**
-   * Runs the pipeline for this request. Whether its response is one client's is only known
-   * once it is written: session middleware adds its cookie then (see written-headers.ts). So
-   * the response is written for this request first, and the execution settles after: stored,
-   * and shared with the requests that joined it, only when no cookie went out with it. The
-   * body reaches the client once the execution settled, as it did when it was stored first.
-   */
   private readonly compute = async (reason: RunReason): Promise<Outcome> => {
     this.ran = true;
     // A refresh in the background of a hit: let that hit's response go out untouched first,
@@ -79,25 +63,16 @@ export class ResponseExchange {
       this.http.status(this.response, this.handler.status);
     }
     const varyBefore = this.header('vary');
+    const sessionBefore = sessionState(this.request as SessionCarrier);
     const body = await this.run();
     const status = statusOf(this.response) ?? this.handler.status;
-    const headers = this.capturedHeaders();
     const personal =
       isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary')) ||
       hasPendingCookies(this.response) ||
-      variesBeyondKey(varyBefore, this.header('vary'), this.handler.vary);
-    const value = cachedResponse(status, body, headers, personal);
-    if (reason === 'due' || this.deliverOwn === undefined || value.personal || value.stream) {
-      return { value, kind: ResultKind.Value, startedBefore: this.startedBefore };
-    }
-    const watch = watchHeaders(this.response, this.setsCookie);
-    this.release = watch.release;
-    this.deliverOwn({ value, kind: ResultKind.Value });
-    const sent = await watch.headers;
-    // Closed before its headers went out: what they would have carried is unknown.
-    const mine = !sent.written || sent.setCookie;
+      variesBeyondKey(varyBefore, this.header('vary'), this.handler.vary) ||
+      sessionWritten(sessionBefore, sessionState(this.request as SessionCarrier));
     return {
-      value: mine ? cachedResponse(status, body, headers, true) : value,
+      value: cachedResponse(status, body, this.capturedHeaders(), personal),
       kind: ResultKind.Value,
       startedBefore: this.startedBefore,
     };
@@ -143,15 +118,6 @@ export class ResponseExchange {
     }
     return headers;
   }
-
-  private readonly setsCookie = (): boolean => {
-    const raw = (this.response as { raw?: ServerResponse }).raw;
-    return (
-      isPersonalResponse(this.header('set-cookie'), undefined, undefined) ||
-      (raw !== undefined && isPersonalResponse(raw.getHeader('set-cookie'), undefined, undefined)) ||
-      hasPendingCookies(this.response)
-    );
-  };
 
   private header(name: string): HeaderValue | undefined {
     return this.http.getHeader(this.response, name) as HeaderValue | undefined;
