@@ -7,6 +7,7 @@ import { type HandlerCall, HeldRequest } from './held-request.js';
 import { isPersonal } from './personal-request.js';
 import { headerValue, requestKeyParts } from './request-key.js';
 import { type ResolverRequest, resolverRequests } from './resolver-scope.js';
+import { hasSession } from './session-state.js';
 import { bypass, type HttpRequest, ResponseExchange } from './response-exchange.js';
 
 const LAST = { defaultValue: undefined };
@@ -83,6 +84,7 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
           ? !rule.keyed || rule.vary.length > 0
           : !rule.keyed && isPersonal(request, rule.credentials),
       varyValues: rule.vary.length > 0 && request ? rule.vary.map((name) => request.headers[name]) : undefined,
+      session: request !== undefined && hasSession(request) ? request : undefined,
     };
     // Nest binds next.handle() to the async context it is called in: call it inside.
     return new Observable((subscriber) => resolverRequests.run(facts, () => next.handle().subscribe(subscriber)));

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MemoizeBinding, MemoizedCall } from '../decorators/trampoline.js';
 import type { MemoizedMethod } from '../memoizer/memoized-method.js';
+import type { Compute } from '../memoizer/method-executions.js';
+import { type SessionCarrier, sessionState, wroteSession } from './session-state.js';
 
 /** What CacheMemoizeInterceptor learnt about the request behind one call of a memoized resolver. */
 export interface ResolverRequest {
@@ -10,6 +12,8 @@ export interface ResolverRequest {
   readonly personal: boolean;
   /** The values of the resolver's `vary` headers, which its key must hold. */
   readonly varyValues?: unknown[];
+  /** The request, when it carries a session: a resolver that writes into it computes for it alone. */
+  readonly session?: SessionCarrier;
 }
 
 /**
@@ -37,6 +41,25 @@ export class ResolverCall implements MemoizedCall {
       return this.varies ? this.memoized.bypass(instance, args) : this.memoized.invoke(instance, args);
     }
     if (request.personal) return this.memoized.bypass(instance, args);
-    return this.memoized.invoke(instance, args, request.varyValues);
+    const compute = request.session && watchingSession(this.memoized, request.session, instance, args);
+    return this.memoized.invoke(instance, args, request.varyValues, compute);
   }
+}
+
+/**
+ * Runs the resolver and marks its result as this request's alone when the session shows it
+ * was made for this visitor (see wroteSession): never stored, never shared with the callers
+ * that joined it, as for a controller response.
+ */
+function watchingSession(
+  memoized: MemoizedMethod,
+  request: SessionCarrier,
+  instance: object,
+  args: unknown[],
+): Compute {
+  return async () => {
+    const before = sessionState(request);
+    const outcome = await memoized.runMethod(instance, args);
+    return wroteSession(request, before) ? { ...outcome, personal: true } : outcome;
+  };
 }

@@ -16,7 +16,7 @@ import {
 } from './cached-response.js';
 import { detachSentHeaders } from './detached-headers.js';
 import { hasPendingCookies } from './pending-cookies.js';
-import { type SessionCarrier, sessionState, sessionWritten } from './session-state.js';
+import { type SessionCarrier, sessionState, wroteSession } from './session-state.js';
 
 /** The header that tells clients (and tests) where a response came from. */
 export const X_CACHE = 'X-Cache';
@@ -70,7 +70,7 @@ export class ResponseExchange {
       isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary')) ||
       hasPendingCookies(this.response) ||
       variesBeyondKey(varyBefore, this.header('vary'), this.handler.vary) ||
-      sessionWritten(sessionBefore, sessionState(this.request as SessionCarrier));
+      wroteSession(this.request as SessionCarrier, sessionBefore);
     return {
       value: cachedResponse(status, body, this.capturedHeaders(), personal),
       kind: ResultKind.Value,

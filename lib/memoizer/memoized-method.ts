@@ -40,14 +40,15 @@ export class MemoizedMethod {
 
   /**
    * What the decorated method returns when called on a wired instance. `keyExtra`: values
-   * the key must also hold (a resolver's `vary` headers).
+   * the key must also hold (a resolver's `vary` headers); `compute`: what runs on a miss,
+   * by default the method.
    */
-  invoke(instance: object, args: unknown[], keyExtra?: unknown[]): unknown {
+  invoke(instance: object, args: unknown[], keyExtra?: unknown[], compute?: Compute): unknown {
     if (this.executions.observable)
-      return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra, asOutcome)));
+      return defer(() => this.deliverObservable(this.resolve(instance, args, keyExtra, asOutcome, compute)));
     try {
       // A Promise (a store read, a recompute) is handed back as it is: Promise.resolve returns it.
-      return Promise.resolve(this.resolve(instance, args, keyExtra, this.toValue));
+      return Promise.resolve(this.resolve(instance, args, keyExtra, this.toValue, compute));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -155,6 +156,11 @@ export class MemoizedMethod {
     return true;
   }
 
+  /** Runs the method itself, nothing stored: for a `compute` that wraps it. */
+  runMethod(instance: object, args: unknown[]): Promise<Outcome> {
+    return this.executions.run(instance, args, undefined);
+  }
+
   /** Calls the method itself, uncached (a personal request to a resolver), saying so. */
   bypass(instance: object, args: unknown[]): unknown {
     this.telemetry.emit('bypass', '');
@@ -166,9 +172,10 @@ export class MemoizedMethod {
     args: unknown[],
     keyExtra: unknown[] | undefined,
     deliver: (outcome: Outcome) => R,
+    compute?: Compute,
   ): R | Promise<R> {
     if (this.config.skip === undefined)
-      return this.resolveKeyed(instance, args, this.config.keys.build(args, keyExtra), undefined, deliver);
+      return this.resolveKeyed(instance, args, this.config.keys.build(args, keyExtra), compute, deliver);
     // An argument that cannot be keyed is a reason to skip: `skip` sees an empty key, and the
     // key error surfaces only when the call is not skipped.
     let key: string | undefined;
@@ -180,7 +187,7 @@ export class MemoizedMethod {
     }
     if (this.skips(instance, args, key ?? '')) return this.executions.run(instance, args, undefined).then(deliver);
     if (key === undefined) throw keyError;
-    return this.resolveKeyed(instance, args, key, undefined, deliver);
+    return this.resolveKeyed(instance, args, key, compute, deliver);
   }
 
   private found(

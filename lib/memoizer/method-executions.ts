@@ -94,16 +94,21 @@ export class MethodExecutions {
    * when the store refused or never saw it (sealed or not), and taking it bounds the work of a
    * burst of callers on a key the store keeps refusing (invalidated all the time, or failing)
    * to two executions, not one per caller. Only a refresh that failed without a value is no
-   * result: then the caller follows the next one.
+   * result, nor is another caller's own result (Outcome.personal): then the caller follows the
+   * next one.
    */
   private follow(instance: object, args: unknown[], key: string, compute: Compute | undefined): Promise<Outcome> {
     const running = this.flights.get(key);
-    const next =
-      running !== undefined && this.joinable(running)
-        ? running.promise
-        : this.launch(instance, args, key, compute, 'miss');
-    return next.then((outcome) =>
-      outcome.failure === undefined ? outcome : this.follow(instance, args, key, compute),
+    if (running === undefined || !this.joinable(running)) {
+      return this.launch(instance, args, key, compute, 'miss').then((outcome) =>
+        outcome.failure === undefined ? outcome : this.follow(instance, args, key, compute),
+      );
+    }
+    // Another caller's execution: its result is not this caller's when it is that caller's alone.
+    return running.promise.then((outcome) =>
+      outcome.failure === undefined && outcome.personal === undefined
+        ? outcome
+        : this.follow(instance, args, key, compute),
     );
   }
 

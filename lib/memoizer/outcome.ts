@@ -22,6 +22,11 @@ export interface Outcome {
    * from then, so an invalidation that resolved meanwhile voids it.
    */
   startedBefore?: number;
+  /**
+   * The result is its caller's alone (a resolver that wrote into a new visitor's session):
+   * never stored, and never handed to a caller that joined the execution, which runs again.
+   */
+  personal?: true;
 }
 
 /** What MemoizedMethod.resolveKeyed delivers to a caller that wants the outcome itself (the interceptor, an Observable). */

@@ -34,6 +34,8 @@ export class ResultStore {
     reason: RunReason,
     seal: (() => void) | undefined,
   ): Promise<boolean> {
+    // One caller's result (see Outcome.personal) is not stored: callers that joined read again.
+    if (outcome.personal) return false;
     try {
       const context = () => this.telemetry.context(instance, args, key, outcome.value);
       const created =
