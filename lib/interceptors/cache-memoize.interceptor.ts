@@ -5,7 +5,7 @@ import type { CachedHandler, CachedHandlerInfo } from './cached-handler.js';
 import { CachedHandlerRegistry } from './cached-handler.registry.js';
 import { type HandlerCall, HeldRequest } from './held-request.js';
 import { isPersonal } from './personal-request.js';
-import { headerValue, requestKeyParts } from './request-key.js';
+import { requestKeyParts, varyValues } from './request-key.js';
 import { type ResolverRequest, resolverRequests } from './resolver-scope.js';
 import { hasSession } from './session-state.js';
 import { bypass, type HttpRequest, ResponseExchange } from './response-exchange.js';
@@ -83,7 +83,8 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
         request === undefined
           ? !rule.keyed || rule.vary.length > 0
           : !rule.keyed && isPersonal(request, rule.credentials),
-      varyValues: rule.vary.length > 0 && request ? rule.vary.map((name) => request.headers[name]) : undefined,
+      varyValues:
+        rule.vary.length > 0 && request ? varyValues(request.headers, rule.vary, rule.variedCredentials) : undefined,
       session: request !== undefined && hasSession(request) ? request : undefined,
     };
     // Nest binds next.handle() to the async context it is called in: call it inside.
@@ -92,14 +93,21 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
 
   /**
    * The parts of the key of a request to a handler without `key`: its host, its path, its sorted query
-   * string and the values of its `vary` headers. Return `undefined` to not cache the request.
+   * string and the values of its `vary` headers (a digest for credential headers). Return
+   * `undefined` to not cache the request.
    */
   protected trackBy(context: ExecutionContext, handler: CachedHandlerInfo): unknown[] | undefined {
     const request = context.switchToHttp().getRequest<HttpRequest>();
     const http = this.adapterHost.httpAdapter;
     // The host name Nest routes `@Controller({ host })` by (X-Forwarded-Host behind a trusted proxy).
     const hostname = http.getRequestHostname(request) as string | undefined;
-    return requestKeyParts(http.getRequestUrl(request), hostname, request.headers, handler.vary);
+    return requestKeyParts(
+      http.getRequestUrl(request),
+      hostname,
+      request.headers,
+      handler.vary,
+      handler.variedCredentials,
+    );
   }
 
   /**
@@ -150,7 +158,8 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     if (call === undefined) return from(held.proceed());
     const http = this.adapterHost.httpAdapter;
     // `vary` headers are part of the key, with `key` too (as for resolvers): each value has its own entry.
-    const vary = handler.vary.length > 0 ? handler.vary.map((name) => headerValue(request.headers, name)) : undefined;
+    const vary =
+      handler.vary.length > 0 ? varyValues(request.headers, handler.vary, handler.variedCredentials) : undefined;
     const key = handler.memoized.keyFor(call.args, vary);
     if (handler.memoized.skips(handler.instance, call.args, key)) return bypass(http, response, from(held.proceed()));
     return new ResponseExchange(http, request, response, handler, () => held.proceed(), startedBefore).serve(

@@ -12,7 +12,7 @@ import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js'
 import { type CachedHandler, declaredVaryNotKeyed, routeFacts, routeTemplate } from './cached-handler.js';
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';
-import { unvariedCredentials } from './personal-request.js';
+import { unvariedCredentials, variedCredentials } from './personal-request.js';
 import { methodRole } from '../explorer/method-kind.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
 
@@ -74,6 +74,7 @@ export class CachedHandlerRegistry implements OnModuleInit {
             keyed: metadata.options.key !== undefined,
             vary,
             credentials: unvariedCredentials(this.settings.credentialHeaders, vary),
+            variedCredentials: variedCredentials(this.settings.credentialHeaders, vary),
           }
         : null;
       this.resolvers.set(handler, rule);
@@ -105,11 +106,11 @@ export class CachedHandlerRegistry implements OnModuleInit {
     const instance: object = wrapper.isDependencyTreeStatic() && wrapper.instance ? wrapper.instance : type.prototype;
     let handlers = this.byClass.get(type);
     if (!handlers) this.byClass.set(type, (handlers = new Map()));
-    const credentials = unvariedCredentials(this.settings.credentialHeaders, vary);
     handlers.set(method, {
       owner,
       vary,
-      credentials,
+      credentials: unvariedCredentials(this.settings.credentialHeaders, vary),
+      variedCredentials: variedCredentials(this.settings.credentialHeaders, vary),
       keyed,
       memoized,
       binding,
@@ -127,6 +128,8 @@ export interface ResolverRule {
   vary: string[];
   /** The credential headers not in `vary`. */
   credentials: string[];
+  /** The credential headers in `vary`. */
+  variedCredentials: string[];
 }
 
 /** The `vary` headers, lower-cased; a mistake stops the application at bootstrap. */

@@ -21,6 +21,8 @@ export interface CachedHandlerInfo {
   readonly keyed: boolean;
   /** The credential headers (defaults and `credentialHeaders`) not in `vary`, lower-cased. */
   readonly credentials: readonly string[];
+  /** The credential headers in `vary`: keys hold a digest of their values, never the values. */
+  readonly variedCredentials: readonly string[];
 }
 
 /** One `@CacheMemoize` controller handler of the application, resolved at bootstrap. */

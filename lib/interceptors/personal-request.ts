@@ -12,6 +12,11 @@ export interface PersonalRequestFacts {
   raw?: { user?: unknown };
 }
 
+/** The credential headers a handler's key holds (through `vary`): keyed by a digest of their values. */
+export function variedCredentials(credentials: readonly string[], vary: readonly string[]): string[] {
+  return vary.filter((name) => credentials.includes(name));
+}
+
 /** The credential headers a handler's key does not hold: a request carrying one is personal to it. */
 export function unvariedCredentials(credentials: readonly string[], vary: readonly string[]): string[] {
   return credentials.filter((name) => !vary.includes(name));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
@@ -15,13 +16,14 @@ export function requestKeyParts(
   hostname: string | undefined,
   headers: IncomingHttpHeaders,
   vary: readonly string[],
+  variedCredentials: readonly string[] = [],
 ): unknown[] {
   const mark = url.indexOf('?');
   const path = mark === -1 ? url : url.slice(0, mark);
   const host = hostName(hostname);
   if (mark === -1 && vary.length === 0) return [host, path];
   const parts: unknown[] = [host, path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];
-  for (const name of vary) parts.push(headerValue(headers, name));
+  for (const value of varyValues(headers, vary, variedCredentials)) parts.push(value);
   return parts;
 }
 
@@ -71,8 +73,29 @@ function hostName(host: string | undefined): string {
   return end > 0 ? host.slice(0, end) : host;
 }
 
+/**
+ * The values of the `vary` headers as keys hold them. A credential header's value (a bearer
+ * token, a session cookie, an API key) is held as a digest: keys become Redis key names and
+ * appear in events and logs, where a token would be a credential for whoever reads them.
+ */
+export function varyValues(
+  headers: IncomingHttpHeaders,
+  vary: readonly string[],
+  variedCredentials: readonly string[],
+): Array<string | undefined> {
+  return vary.map((name) => {
+    const value = headerValue(headers, name);
+    return value !== undefined && variedCredentials.includes(name) ? digestOf(value) : value;
+  });
+}
+
+/** 128 bits of SHA-256: distinct values never meet, and the value cannot be read back. */
+function digestOf(value: string): string {
+  return `sha256:${createHash('sha256').update(value).digest('base64url').slice(0, 22)}`;
+}
+
 /** A request header as keys hold it: repeated headers joined as one. */
-export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }

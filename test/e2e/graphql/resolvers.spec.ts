@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createParamDecorator } from '@nestjs/common';
 import { Args, Context, Field, Info, Int, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CacheMemoize, CacheMemoizeStats } from '../../../lib/index.js';
@@ -185,5 +186,27 @@ describe.each(GRAPHQL_SERVERS)('@CacheMemoize on GraphQL resolvers under %s, wit
     const bob = await gql.query('{ meVaried }', { authorization: 'bob' });
     const alice = await gql.query('{ meVaried }', { authorization: 'alice' });
     expect([bob.data.meVaried, alice.data.meVaried]).toEqual(['bob #2', 'alice #3']);
+  });
+});
+
+describe.each(GRAPHQL_SERVERS)('a resolver varying on a credential header under %s', (server) => {
+  it('keeps one entry per token, keyed by a digest: the token is in no key', async () => {
+    const keys: string[] = [];
+    const gql = await startGraphqlApp(
+      server,
+      { providers: [BooksResolver] },
+      { options: { onEvent: (event) => keys.push(event.key) } },
+    );
+    try {
+      const token = randomBytes(9).toString('hex');
+      await gql.query('{ meVaried }', { authorization: token });
+      await gql.query('{ meVaried }', { authorization: 'someone else' });
+      const again = await gql.query('{ meVaried }', { authorization: token });
+      expect(again.data.meVaried).toBe(`${token} #1`);
+      expect(keys.length).toBeGreaterThanOrEqual(3);
+      expect(keys.filter((key) => key.includes(token))).toEqual([]);
+    } finally {
+      await gql.close();
+    }
   });
 });
