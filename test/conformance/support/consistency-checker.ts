@@ -4,6 +4,7 @@ import {
   describeInvalidation,
   INVALIDATION_KINDS,
   type Invalidation,
+  isKept,
   type InvalidationKind,
   METHODS,
   type MethodId,
@@ -11,6 +12,7 @@ import {
   type Reading,
   ROWS,
   rowsWrittenBefore,
+  SHORT_TTL_MS,
 } from './model.js';
 import { Random } from './random.js';
 import type { Source } from './services.js';
@@ -58,6 +60,10 @@ export interface CheckerOptions {
   stallMs?: readonly [number, number];
   /** How long a computation takes after reading its row. */
   delayMs?: readonly [number, number];
+  /** Chance that a write before an invalidation deletes a row (or, for a deleted row, twice that it restores it). */
+  deleteChance?: number;
+  /** Chance that an Inventory.stock reading asks for a 1 ms ttl. */
+  shortTtlChance?: number;
   events?: readonly RunEvent[];
 }
 
@@ -85,6 +91,8 @@ export interface CheckerReport {
   calls: number;
   /** Calls that started after some invalidation covering their key had resolved, so the rule applied. */
   checked: number;
+  /** Calls and resolved refreshes whose result the cache keeps not at all (a deleted row) or for 1 ms: see isKept. */
+  notKept: { calls: number; refreshes: number };
   invalidations: Record<InvalidationKind, { resolved: number; rejected: number }>;
   stalls: number;
   callErrors: string[];
@@ -124,6 +132,7 @@ export class ConsistencyChecker {
       operations: 0,
       calls: 0,
       checked: 0,
+      notKept: { calls: 0, refreshes: 0 },
       invalidations: invalidations as CheckerReport['invalidations'],
       stalls: 0,
       callErrors: [],
@@ -138,8 +147,11 @@ export class ConsistencyChecker {
     const [min, max] = this.options.delayMs ?? [0, 15];
     const [stallMin, stallMax] = this.options.stallMs ?? [50, 300];
     const stalls = this.computations.chance(this.options.computationStallChance ?? 0.001);
+    const reading = this.database.read(method, id, lane);
+    if (method === 'Inventory.stock' && this.computations.chance(this.options.shortTtlChance ?? 0.2))
+      reading.ttlMs = SHORT_TTL_MS;
     return {
-      reading: this.database.read(method, id, lane),
+      reading,
       delayMs: this.computations.int(min, max),
       stallMs: stalls ? this.computations.int(stallMin, stallMax) : 0,
     };
@@ -206,6 +218,7 @@ export class ConsistencyChecker {
       this.report.violations.push({ what: 'wrong value', call, lane, started, got });
       return;
     }
+    if (!isKept(got)) this.report.notKept.calls++;
     if (floor === undefined) return;
     this.report.checked++;
     if (got.seq < floor.issued) {
@@ -224,8 +237,14 @@ export class ConsistencyChecker {
   private async invalidate(target: CheckerTarget, lane: number): Promise<void> {
     const kind = this.choices.pick(this.options.kinds ?? INVALIDATION_KINDS);
     const invalidation = randomInvalidation(kind, this.choices);
-    // As an application would: write the source of truth, then invalidate what read it.
-    for (const row of rowsWrittenBefore(invalidation, this.choices)) this.database.write(row);
+    // As an application would: write the source of truth (now and then deleting or restoring
+    // a row), then invalidate what read it.
+    const deleteChance = this.options.deleteChance ?? 0.15;
+    for (const row of rowsWrittenBefore(invalidation, this.choices)) {
+      const deleted = this.database.isDeleted(row);
+      if (this.choices.chance(deleted ? 2 * deleteChance : deleteChance)) this.database.toggleDeleted(row);
+      else this.database.write(row);
+    }
     const issued = this.sequence.next();
     let refreshed: Reading | undefined;
     try {
@@ -244,6 +263,8 @@ export class ConsistencyChecker {
           this.floors.set(cell(method, id), { issued, resolved, lane, invalidation });
       }
     }
+    if (invalidation.kind === 'refresh' && refreshed !== undefined && !isKept(refreshed))
+      this.report.notKept.refreshes++;
     if (invalidation.kind === 'refresh' && !(refreshed !== undefined && refreshed.seq > issued)) {
       this.report.violations.push({
         what: 'stale refresh',
@@ -275,6 +296,7 @@ export function formatReport(report: CheckerReport): string {
   const lines = [
     `conformance [${report.store}] seed ${report.seed}: ${report.operations} operations in ${report.ms} ms, ` +
       `${report.calls} calls (${report.checked} checked against an earlier invalidation), ${report.stalls} stalls; ` +
+      `results not kept: ${report.notKept.calls} calls, ${report.notKept.refreshes} refreshes; ` +
       `invalidations: ${kinds}`,
     `  violations: ${report.violations.length}` +
       (byKind.size ? ` (${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')})` : '') +

@@ -8,7 +8,7 @@ import type { Random } from './random.js';
 /** Rows of the source of truth; few, so callers and invalidations meet on the same keys. */
 export const ROWS = 8;
 
-export const METHODS = ['Inventory.item', 'Inventory.price', 'Ledger.total'] as const;
+export const METHODS = ['Inventory.item', 'Inventory.price', 'Inventory.stock', 'Ledger.total'] as const;
 export type MethodId = (typeof METHODS)[number];
 
 /** What a memoized method returns: the row it read, its version then, and when the computation began. */
@@ -20,13 +20,25 @@ export interface Reading {
   seq: number;
   /** The process (lane) the computation ran in. */
   lane: number;
+  /** The row was deleted: Inventory.stock's `unless` keeps such a result out of the cache. */
+  deleted: boolean;
+  /** The ttl Inventory.stock's ttl function answers; now and then 1 ms, so its entry expires at once. */
+  ttlMs?: number;
 }
 
 /** The tags each method's entries carry (Ledger.total has none: untagged entries take another read path). */
 export function tagsOf(method: MethodId, id: number): string[] {
   if (method === 'Inventory.item') return [`row:${id}`, `shard:${id % 3}`];
-  if (method === 'Inventory.price') return [`row:${id}`];
+  if (method === 'Inventory.price' || method === 'Inventory.stock') return [`row:${id}`];
   return [];
+}
+
+/** A ttl short enough that Inventory.stock's entry expires at once (before, or just after, it reaches the store). */
+export const SHORT_TTL_MS = 1;
+
+/** Whether the cache keeps `reading` for long: not a deleted row of Inventory.stock (`unless`), nor a 1 ms one. */
+export function isKept(reading: Reading): boolean {
+  return reading.method !== 'Inventory.stock' || (!reading.deleted && reading.ttlMs !== SHORT_TTL_MS);
 }
 
 /** Every prefix level of a method's entries, widest first. */

@@ -18,6 +18,7 @@ export class ConformanceOperations {
   call(method: MethodId, id: number): Promise<Reading> {
     if (method === 'Inventory.item') return this.inventory.item(id);
     if (method === 'Inventory.price') return this.inventory.price(id);
+    if (method === 'Inventory.stock') return this.inventory.stock(id);
     return this.ledger.total(id);
   }
 
@@ -45,6 +46,6 @@ export class ConformanceOperations {
   }
 }
 
-function methodName(method: 'Inventory.item' | 'Inventory.price'): 'item' | 'price' {
-  return method === 'Inventory.item' ? 'item' : 'price';
+function methodName(method: Exclude<MethodId, 'Ledger.total'>): 'item' | 'price' | 'stock' {
+  return method === 'Inventory.item' ? 'item' : method === 'Inventory.price' ? 'price' : 'stock';
 }

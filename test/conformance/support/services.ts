@@ -8,7 +8,7 @@ export interface Source {
 }
 export const SOURCE = Symbol('conformance source of truth');
 
-/** Two tagged methods under one class prefix, so tags, both prefix levels and the alias all cover them. */
+/** Tagged methods under one class prefix, so tags, both prefix levels and the alias all cover them. */
 @Injectable()
 export class Inventory {
   constructor(@Inject(SOURCE) private readonly source: Source) {}
@@ -21,6 +21,21 @@ export class Inventory {
   @CacheMemoize({ ttl: '1h', tags: (ctx) => tagsOf('Inventory.price', ctx.args[0] as number) })
   async price(id: number): Promise<Reading> {
     return this.source.read('Inventory.price', id);
+  }
+
+  /**
+   * A method whose results are sometimes not stored: `unless` keeps a deleted row out (the
+   * "don't cache not-found" idiom), and a row that asks for a 1 ms ttl has its entry expire
+   * before or just after it reaches the store. A refresh whose result is not stored must
+   * still leave no process serving the value it replaced.
+   */
+  @CacheMemoize({
+    ttl: ({ result }) => result.ttlMs ?? '1h',
+    tags: (ctx) => tagsOf('Inventory.stock', ctx.args[0] as number),
+    unless: ({ result }) => result.deleted,
+  })
+  async stock(id: number): Promise<Reading> {
+    return this.source.read('Inventory.stock', id);
   }
 }
 
