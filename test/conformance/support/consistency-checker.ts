@@ -64,6 +64,8 @@ export interface CheckerOptions {
   deleteChance?: number;
   /** Chance that an Inventory.stock reading asks for a 1 ms ttl. */
   shortTtlChance?: number;
+  /** Chance that invalidate() or refresh() of a key is made as read, write, invalidate, read again. */
+  readAroundChance?: number;
   events?: readonly RunEvent[];
 }
 
@@ -195,14 +197,12 @@ export class ConsistencyChecker {
       } else if (this.choices.chance(this.options.invalidationShare ?? 0.25)) {
         await this.invalidate(target, lane);
       } else {
-        await this.call(target, lane);
+        await this.call(target, lane, this.choices.pick(METHODS), this.choices.int(0, ROWS - 1));
       }
     }
   }
 
-  private async call(target: CheckerTarget, lane: number): Promise<void> {
-    const method = this.choices.pick(METHODS);
-    const id = this.choices.int(0, ROWS - 1);
+  private async call(target: CheckerTarget, lane: number, method: MethodId, id: number): Promise<void> {
     const floor = this.floors.get(cell(method, id));
     const started = this.sequence.next();
     let got: Reading;
@@ -237,6 +237,15 @@ export class ConsistencyChecker {
   private async invalidate(target: CheckerTarget, lane: number): Promise<void> {
     const kind = this.choices.pick(this.options.kinds ?? INVALIDATION_KINDS);
     const invalidation = randomInvalidation(kind, this.choices);
+    // Now and then as an application edits a row: read it (so the key likely holds a value),
+    // write, invalidate, read it again. The second read is the one the promise is about, and
+    // it comes at once, before another invalidation empties the key by chance.
+    const around =
+      (invalidation.kind === 'invalidate' || invalidation.kind === 'refresh') &&
+      this.choices.chance(this.options.readAroundChance ?? 0.5)
+        ? invalidation
+        : undefined;
+    if (around) await this.call(target, lane, around.method, around.id);
     // As an application would: write the source of truth (now and then deleting or restoring
     // a row), then invalidate what read it.
     const deleteChance = this.options.deleteChance ?? 0.15;
@@ -275,6 +284,7 @@ export class ConsistencyChecker {
       });
     }
     this.afterInvalidation?.(invalidation);
+    if (around) await this.call(target, this.choices.int(0, target.lanes - 1), around.method, around.id);
   }
 }
 

@@ -8,3 +8,5 @@ export const OPERATIONS = Number(process.env.CONFORMANCE_OPERATIONS || 10_000);
 export const FAULT_OPERATIONS = Math.ceil(OPERATIONS / 4);
 /** Operations of each cross-process run (three processes, one killed Redis). */
 export const PROCESS_OPERATIONS = Math.ceil(OPERATIONS / 2);
+/** Operations of the run with invalidate() and refresh() alone, where entries live long enough to be replaced. */
+export const NARROW_OPERATIONS = Math.ceil(OPERATIONS / 5);
