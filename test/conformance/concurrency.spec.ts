@@ -8,7 +8,7 @@ import {
 } from './support/consistency-checker.js';
 import { type ConformanceApp, startConformanceApp } from './support/conformance-app.js';
 import { expectConformant } from './support/known-failures.js';
-import { StampedAtStoreTime } from './support/planted-bugs.js';
+import { ExpiredRefreshKept, StampedAtStoreTime } from './support/planted-bugs.js';
 import { Random, runSeed } from './support/random.js';
 import { FAULT_OPERATIONS, NARROW_OPERATIONS, OPERATIONS } from './support/settings.js';
 import { stallEventLoop } from './support/stall.js';
@@ -94,5 +94,18 @@ describe.each(CONFORMANCE_STORES)('the invalidation promise under concurrency, o
     const options = { operations: 1_000, kinds: ['invalidate', 'refresh'] as const, stallChance: 0 };
     const planted = await check(options, { plant: (real) => new StampedAtStoreTime(real) });
     expect(planted.violations.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('catches a planted bug: a refresh whose entry expired before it was stored leaves the old value', async () => {
+    if (!store) return;
+    // Half of Inventory.stock's readings ask for 1 ms: enough refreshes of a cached key arrive expired.
+    const options = {
+      operations: 2_000,
+      kinds: ['invalidate', 'refresh'] as const,
+      stallChance: 0,
+      shortTtlChance: 0.5,
+    };
+    const planted = await check(options, { plant: (real) => new ExpiredRefreshKept(real) });
+    expect(planted.violations.filter((v) => v.floor?.kind === 'refresh').length).toBeGreaterThan(0);
   }, 120_000);
 });

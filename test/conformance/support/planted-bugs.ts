@@ -1,14 +1,8 @@
 import type { EntryScope, MemoStore, StoredEntry } from '../../../lib/stores/memo-store.interface.js';
 
-/**
- * A planted bug, to show the checker catches one: the entry's creation stamp is taken when
- * the result is stored instead of when the miss began. That disables the safeguard that
- * lets a tombstone or a mark refuse a computation which started before it, the classic
- * way a cache stores a value read before an invalidation. It wraps the real store, so
- * nothing in lib/ knows about it.
- */
-export class StampedAtStoreTime implements MemoStore {
-  constructor(private readonly inner: MemoStore) {}
+/** Passes every call on to the real store; a planted bug overrides the one it breaks. */
+abstract class PlantedBug implements MemoStore {
+  constructor(protected readonly inner: MemoStore) {}
 
   get alias(): string {
     return this.inner.alias;
@@ -26,8 +20,8 @@ export class StampedAtStoreTime implements MemoStore {
     return this.inner.stamp(exact);
   }
 
-  async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<boolean> {
-    return this.inner.set(key, { ...entry, created: await this.inner.stamp(true) }, scope);
+  set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean> {
+    return this.inner.set(key, entry, scope, replaces);
   }
 
   delete(key: string) {
@@ -40,5 +34,31 @@ export class StampedAtStoreTime implements MemoStore {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+}
+
+/**
+ * A planted bug, to show the checker catches one: the entry's creation stamp is taken when
+ * the result is stored instead of when the miss began. That disables the safeguard that
+ * lets a tombstone or a mark refuse a computation which started before it, the classic
+ * way a cache stores a value read before an invalidation. It wraps the real store, so
+ * nothing in lib/ knows about it.
+ */
+export class StampedAtStoreTime extends PlantedBug {
+  override async set(key: string, entry: StoredEntry, scope: EntryScope): Promise<boolean> {
+    return this.inner.set(key, { ...entry, created: await this.inner.stamp(true) }, scope);
+  }
+}
+
+/**
+ * A planted bug, the one the Redis and `{ cache }` stores had until a refresh whose entry
+ * expired learned to drop the key: an entry expired by the time it reaches the store is
+ * skipped and reported stored, so a refresh resolves while the value it replaced stays.
+ * Inventory.stock's 1 ms entries arrive expired.
+ */
+export class ExpiredRefreshKept extends PlantedBug {
+  override set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean> {
+    if (entry.staleUntil <= Date.now()) return true;
+    return this.inner.set(key, entry, scope, replaces);
   }
 }
