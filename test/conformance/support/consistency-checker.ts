@@ -316,7 +316,7 @@ export function formatReport(report: CheckerReport): string {
   for (const v of report.violations.slice(0, 5)) {
     const { got, floor } = v;
     lines.push(
-      `  ${v.what}: ${v.call} started at #${v.started} on lane ${v.lane} got version ${got?.version} computed at #${got?.seq} on lane ${got?.lane}` +
+      `  ${v.what}: ${v.call} started at #${v.started} on lane ${v.lane} got version ${got?.version}${got?.deleted ? ' (deleted row)' : ''}${got?.ttlMs ? ` (ttl ${got.ttlMs} ms)` : ''} computed at #${got?.seq} on lane ${got?.lane}` +
         (floor
           ? `, but ${floor.by} was made at #${floor.issued} and resolved at #${floor.resolved} (lane ${floor.lane})`
           : ''),
