@@ -56,12 +56,13 @@ export class CacheManagerMemoStore implements MemoStore {
     return this.lastStamp;
   }
 
-  /** An entry already expired is not written; for a refresh (`replaces`) the key is dropped, so the value it replaced goes. */
+  /** An entry already expired is not stored (false); for a refresh (`replaces`) the key is dropped, so the value it replaced goes. */
   async set(key: string, entry: StoredEntry, scope: EntryScope, replaces = false): Promise<boolean> {
     const life = entry.staleUntil - Date.now();
     if (life <= 0) {
       if (replaces) await this.delete(key);
-      return true;
+      // Not checked against any mark or tombstone: callers that joined its execution read again.
+      return false;
     }
     if (life > this.longestLife) this.longestLife = life;
     const markKeys = scope.marks.map((mark) => this.markKey(mark));

@@ -58,6 +58,9 @@ export interface MemoStore {
   /**
    * Stores `entry`, unless the store holds one computed later, a tombstone set after it
    * began, or a mark voids it: then false, and nothing changes (where the store can tell).
+   * True means the entry was checked against every invalidation that reached the store, so
+   * callers that joined its execution may take it; a store that skips an entry already
+   * expired answers false.
    * `replaces` (a refresh): resolve only once no process can serve the value it replaced.
    */
   set(key: string, entry: StoredEntry, scope: EntryScope, replaces?: boolean): boolean | Promise<boolean>;

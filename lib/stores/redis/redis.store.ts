@@ -100,7 +100,8 @@ export class RedisMemoStore implements MemoStore {
     const life = Math.ceil(entry.staleUntil - Date.now());
     if (life <= 0) {
       if (replaces) await this.delete(key);
-      return true;
+      // Not checked against any mark or tombstone: callers that joined its execution read again.
+      return false;
     }
     const encoded = redisEntry.encode(entry);
     const created = String(entry.created);

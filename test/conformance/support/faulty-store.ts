@@ -47,10 +47,17 @@ export class FaultyStore implements MemoStore {
   /** How many calls of each kind got a fault. */
   readonly injected: Record<StoreCall, number> = { get: 0, stamp: 0, set: 0, delete: 0, invalidate: 0 };
 
+  /** The two-tier store's own hooks, passed on so the memoizer uses them through the wrapper too. */
+  readonly joinEpoch?: () => number;
+  readonly adopted?: (key: string, created: number) => Promise<void>;
+
   constructor(
     readonly inner: MemoStore,
     private readonly random: Random,
-  ) {}
+  ) {
+    if (inner.joinEpoch !== undefined) this.joinEpoch = () => inner.joinEpoch!();
+    if (inner.adopted !== undefined) this.adopted = (key, created) => inner.adopted!(key, created);
+  }
 
   get alias(): string {
     return this.inner.alias;

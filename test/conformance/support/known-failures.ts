@@ -1,6 +1,6 @@
 import type { CheckerReport, Violation } from './consistency-checker.js';
 import { formatReport } from './consistency-checker.js';
-import { INVALIDATION_KINDS, type InvalidationKind, SHORT_TTL_MS } from './model.js';
+import type { InvalidationKind } from './model.js';
 
 /**
  * Violations the checker finds today, each waiting for a fix (or documented as a limit of a
@@ -16,8 +16,6 @@ export interface KnownFailure {
   faultsOnly?: boolean;
   /** Whether it covers only values computed in the caller's own process (a joined execution). */
   joinedOnly?: boolean;
-  /** Whether it covers only Inventory.stock's 1 ms results, which have expired when they reach the store. */
-  expiredOnly?: boolean;
   why: string;
 }
 
@@ -33,15 +31,6 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     kind,
     why: 'documented limit of { cache } (README, Guarantees): with no atomic compare, a write that read the marks before an invalidation wrote one can re-create or extend that mark below the invalidation (seen rarely without faults, e.g. seed 521479675; always after an eviction); the Redis store does this in one script',
   })),
-  ...['redis, 3 processes', '3-master Redis Cluster, 3 processes'].flatMap((store) =>
-    INVALIDATION_KINDS.map((kind) => ({
-      store,
-      kind,
-      joinedOnly: true,
-      expiredOnly: true,
-      why: 'pending a fix: RedisMemoStore.set answers true for an entry already expired without checking it against any mark or tombstone, so callers that joined the execution take its value as stored, though they started after an invalidation in another process resolved (seed 1176778378, most runs; answering false there makes them read the store again, and the run passes)',
-    })),
-  ),
 ];
 
 /** Failed calls known today: a call must never fail on the store under 'bypass'. */
@@ -49,14 +38,12 @@ export const KNOWN_CALL_ERRORS: ReadonlyArray<{ pattern: RegExp; why: string }> 
 
 export function isKnown(store: string, violation: Violation, faults: boolean): KnownFailure | undefined {
   const joined = violation.got?.lane === violation.lane;
-  const expired = violation.got?.ttlMs === SHORT_TTL_MS;
   return KNOWN_FAILURES.find(
     (known) =>
       (known.store === '*' || known.store === store) &&
       known.kind === violation.floor?.kind &&
       (faults || !known.faultsOnly) &&
-      (joined || !known.joinedOnly) &&
-      (expired || !known.expiredOnly),
+      (joined || !known.joinedOnly),
   );
 }
 

@@ -2,7 +2,13 @@ import type { EntryScope, MemoStore, StoredEntry } from '../../../lib/stores/mem
 
 /** Passes every call on to the real store; a planted bug overrides the one it breaks. */
 abstract class PlantedBug implements MemoStore {
-  constructor(protected readonly inner: MemoStore) {}
+  readonly joinEpoch?: () => number;
+  readonly adopted?: (key: string, created: number) => Promise<void>;
+
+  constructor(protected readonly inner: MemoStore) {
+    if (inner.joinEpoch !== undefined) this.joinEpoch = () => inner.joinEpoch!();
+    if (inner.adopted !== undefined) this.adopted = (key, created) => inner.adopted!(key, created);
+  }
 
   get alias(): string {
     return this.inner.alias;
