@@ -86,10 +86,16 @@ export const Messages = {
     prefix === ''
       ? `${owner} has an empty prefix: leave it out for '${owner}', or give a name.`
       : `${owner} has prefix ${shown(prefix)}, which is not a string: give a name like '${owner}', or leave it out.`,
-  notMemoized: (owner: string, known: string[]) =>
+  isGlobalFromFactory: () =>
+    `CacheMemoizeModule.forRootAsync(): the factory returned isGlobal, which is decided before the factory runs: ` +
+    `pass it beside useFactory, as forRootAsync({ isGlobal: false, useFactory }).`,
+  notMemoized: (owner: string, known: string[], decorated: boolean) =>
     `${owner} is not a memoized method of a provider in this application` +
     (known.length ? ` (memoized here: ${known.join(', ')})` : '') +
-    `. Decorate it with @CacheMemoize and register its class as a provider.`,
+    (decorated
+      ? `. It carries @CacheMemoize, but no provider of this application is an instance of its class ` +
+        `(replaced, as overrideProvider().useValue() does in a test?), so nothing of it is cached here.`
+      : `. Decorate it with @CacheMemoize and register its class as a provider.`),
   refreshNeedsSingleton: (owner: string) =>
     `refresh(${owner}) needs a singleton instance to call the method on, but this provider is request-scoped or transient. ` +
     `Use invalidate() instead, or make the provider a singleton.`,

@@ -38,6 +38,8 @@ export class CacheMemoizeSettings {
     if (typeof options !== 'object' || options === null)
       throw new CacheConfigError(Messages.optionsNotAnObject(options));
     assertKnownOptions(options, ROOT_OPTION_NAMES, 'CacheMemoizeModule.forRoot()');
+    // Nest takes isGlobal out of forRoot's options before they get here: only a forRootAsync factory can return it, too late.
+    if ('isGlobal' in options) throw new CacheConfigError(Messages.isGlobalFromFactory());
     this.caches = options.caches ?? { [DEFAULT_CACHE_ALIAS]: { store: 'memory' } };
     if (Object.keys(this.caches).length === 0) throw new CacheConfigError(Messages.noCaches());
     this.defaultCache = options.defaultCache ?? DEFAULT_CACHE_ALIAS;

@@ -13,6 +13,8 @@ export interface MemoizeBinding {
   readonly original: Function;
   readonly slot: symbol;
   readonly byClass: WeakMap<Function, MemoizedCall>;
+  /** Every live application's call for a class, in the order they were wired; `byClass` holds the last. */
+  readonly classCalls: WeakMap<Function, MemoizedCall[]>;
 }
 
 /**
@@ -26,6 +28,8 @@ export type Given<T> = [T][T extends unknown ? 0 : never];
 /** An application whose instances exist but are not wired yet: compiled, not yet initialised. */
 export interface PendingWiring {
   wireNow(): void;
+  /** Whether `instance` is one of this application's providers or controllers. */
+  owns(instance: object): boolean;
 }
 
 /**
@@ -35,26 +39,36 @@ export interface PendingWiring {
  * one size check on calls Nest's instances never make.
  */
 const pending = new Set<PendingWiring>();
+/**
+ * Compiled applications whose wiring failed (a configuration error), with their error: every
+ * call on one of their instances gets it, never a call on another application's instance or
+ * on an instance Nest did not make.
+ */
+const failed = new Map<PendingWiring, unknown>();
 
 export const pendingWiring = {
   add: (application: PendingWiring): void => void pending.add(application),
-  delete: (application: PendingWiring): void => void pending.delete(application),
-  /**
-   * Wires every compiled application not wired yet. An application that fails (a
-   * configuration error) leaves the set, and its error is returned, not thrown: it may belong
-   * to another application than the caller's.
-   */
-  flush(): unknown {
-    if (pending.size === 0) return undefined;
-    let failure: unknown;
+  delete: (application: PendingWiring): void => {
+    pending.delete(application);
+    failed.delete(application);
+  },
+  /** Wires every compiled application not wired yet; one that fails keeps its error (see failed). */
+  flush(): void {
     for (const application of [...pending]) {
       try {
         application.wireNow();
       } catch (error) {
-        failure ??= error;
+        failed.set(application, error);
       }
     }
-    return failure;
+  },
+  /** The configuration error of the failed application that owns `instance`, if any. */
+  failureOf(instance: object): unknown {
+    for (const [application, error] of failed) if (application.owns(instance)) return error;
+    return undefined;
+  },
+  get waiting(): boolean {
+    return pending.size !== 0 || failed.size !== 0;
   },
 };
 
@@ -67,17 +81,26 @@ export function createTrampoline(
   original: Function,
   methodName: string,
 ): { trampoline: Function; binding: MemoizeBinding } {
-  const binding: MemoizeBinding = { original, slot: Symbol(`cache-memoize:${methodName}`), byClass: new WeakMap() };
+  const binding: MemoizeBinding = {
+    original,
+    slot: Symbol(`cache-memoize:${methodName}`),
+    byClass: new WeakMap(),
+    classCalls: new WeakMap(),
+  };
   const { slot, byClass } = binding;
   const trampoline = function (this: unknown, ...args: unknown[]): unknown {
     if (this != null) {
       const self = this as { [slot]?: MemoizedCall };
       let memoized = self[slot] ?? byClass.get(self.constructor);
-      if (memoized === undefined && pending.size !== 0) {
-        const failure = pendingWiring.flush();
+      if (memoized === undefined && pendingWiring.waiting) {
+        pendingWiring.flush();
         memoized = self[slot] ?? byClass.get(self.constructor);
-        // Still unwired: the error most likely belongs to this instance's own application.
-        if (memoized === undefined && failure !== undefined) throw failure;
+        const failure = memoized === undefined ? pendingWiring.failureOf(self) : undefined;
+        // An async method reports it as it reports any error, by rejecting.
+        if (failure !== undefined) {
+          if (original.constructor.name === 'AsyncFunction') return Promise.reject(failure);
+          throw failure;
+        }
       }
       if (memoized !== undefined) return memoized.invoke(self, args);
     }

@@ -72,11 +72,27 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     if (complete) this.settle();
   }
 
-  /** Another application may still use the classes: only undo what this one did. */
+  /** Whether `instance` is one of this application's singleton providers or controllers. */
+  owns(instance: object): boolean {
+    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    return wrappers.some(
+      (wrapper) => !wrapper.isAlias && wrapper.isDependencyTreeStatic() && wrapper.instance === instance,
+    );
+  }
+
+  /**
+   * Another application may still use the classes: only undo what this one did. Where two
+   * live applications serve one class through it (request-scoped and transient providers),
+   * the one wired last answers; once it closes, the one before answers again.
+   */
   onModuleDestroy(): void {
     this.settle();
     for (const { binding, type, call } of this.classBindings) {
-      if (binding.byClass.get(type) === call) binding.byClass.delete(type);
+      const calls = classCalls(binding, type);
+      calls.splice(calls.lastIndexOf(call), 1);
+      const latest = calls.at(-1);
+      if (latest === undefined) binding.byClass.delete(type);
+      else binding.byClass.set(type, latest);
     }
   }
 
@@ -94,11 +110,13 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     if (transients === undefined) return false;
     this.wired.add(wrapper);
     const instance: object | undefined = singleton ? wrapper.instance : undefined;
-    const type = singleton ? instance?.constructor : wrapper.inject ? undefined : wrapper.metatype;
+    const type = singleton ? instance?.constructor : scopedType(wrapper);
     if (typeof type !== 'function' || !type.prototype) return true;
     const targets = [instance, ...transients].filter((target) => target !== undefined);
-    this.wireMemoized(wrapper, type, instance, targets, !isProvider);
-    this.wireInvalidating(type, targets);
+    // Instances made after bootstrap (request-scoped, or transient through app.resolve()) find it by class.
+    const byClass = !singleton;
+    this.wireMemoized(wrapper, type, instance, targets, !isProvider, byClass);
+    this.wireInvalidating(type, targets, byClass);
     return true;
   }
 
@@ -108,6 +126,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     instance: object | undefined,
     targets: object[],
     controller: boolean,
+    byClass: boolean,
   ): void {
     for (const { methodName, method, metadata } of this.accessor.getMemoizedMethods(type)) {
       // A controller's HTTP routes are the interceptor's; its message handlers and plain methods are wired here.
@@ -122,25 +141,32 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
         throw new CacheConfigError(Messages.conflictingFeatureDefaults(memoized.config.owner));
       }
       this.methods.add(type, methodName, memoized, instance);
+      // Provided in place of its token's class (overrideProvider(Token).useClass(Sub) in a test): found by the token too.
+      const token = wrapper.token;
+      if (typeof token === 'function' && token !== type && type.prototype instanceof token) {
+        this.methods.add(token, methodName, memoized, instance);
+      }
       const call = role.kind === 'resolver' ? this.resolverCall(memoized, metadata) : memoized;
       // Disabled: options are still checked and InvalidationService still knows the method, but calls run it directly.
-      if (this.settings.enabled) this.bind(metadata.binding, type, call, targets);
+      if (this.settings.enabled) this.bind(metadata.binding, type, call, targets, byClass);
     }
   }
 
-  private wireInvalidating(type: Function, targets: object[]): void {
+  private wireInvalidating(type: Function, targets: object[], byClass: boolean): void {
     for (const { methodName, metadata } of this.accessor.getInvalidatingMethods(type)) {
       let byName = this.invalidators.get(type);
       if (!byName) this.invalidators.set(type, (byName = new Map()));
       let invalidating = byName.get(methodName);
       if (!invalidating)
         byName.set(methodName, (invalidating = this.invalidatingFactory.create(type, methodName, metadata)));
-      this.bind(metadata.binding, type, invalidating, targets);
+      this.bind(metadata.binding, type, invalidating, targets, byClass);
     }
   }
 
-  private bind(binding: MemoizeBinding, type: Function, call: MemoizedCall, targets: object[]): void {
-    if (targets.length === 0 || !targets.every((target) => this.attach(target, binding.slot, call))) {
+  private bind(binding: MemoizeBinding, type: Function, call: MemoizedCall, targets: object[], byClass: boolean): void {
+    const attached = targets.every((target) => this.attach(target, binding.slot, call));
+    if (byClass || targets.length === 0 || !attached) {
+      classCalls(binding, type).push(call);
       binding.byClass.set(type, call);
       this.classBindings.push({ binding, type, call });
     }
@@ -186,4 +212,20 @@ function transientInstances(wrapper: InstanceWrapper): object[] | undefined {
   return perContext
     .map((host) => host?.instance as object | undefined)
     .filter((instance): instance is object => instance !== undefined && instance !== null);
+}
+
+/**
+ * The class a request-scoped or transient provider's instances are made of: its class, or for
+ * a factory provider its token when that is a class (`{ provide: Q, useFactory: () => new Q() }`).
+ */
+function scopedType(wrapper: InstanceWrapper): Function | undefined {
+  if (!wrapper.inject) return wrapper.metatype ?? undefined;
+  return typeof wrapper.token === 'function' ? wrapper.token : undefined;
+}
+
+/** Every live application's call for `type`, wired in order: the last one answers (see onModuleDestroy). */
+function classCalls(binding: MemoizeBinding, type: Function): MemoizedCall[] {
+  let calls = binding.classCalls.get(type);
+  if (calls === undefined) binding.classCalls.set(type, (calls = []));
+  return calls;
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CACHE_MEMOIZE_METADATA } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheConfigError } from '../errors.js';
 import type { MemoizedMethod } from './memoized-method.js';
@@ -34,11 +35,26 @@ export class MemoizedMethodRegistry {
 
   /** The registration of `Type.method`, or a CacheConfigError listing what is memoized. */
   find(type: Function, methodName: PropertyKey): Registration {
-    this.wireFirst?.();
-    const found = this.byType.get(type)?.get(String(methodName));
-    if (found) return found;
+    const found = this.lookup(type, methodName);
+    if (found !== undefined) return found;
     const known = this.providerMethods().map((memoized) => memoized.config.owner);
-    throw new CacheConfigError(Messages.notMemoized(`${type?.name}.${String(methodName)}`, known));
+    const owner = `${type?.name}.${String(methodName)}`;
+    throw new CacheConfigError(Messages.notMemoized(owner, known, isDecorated(type, methodName)));
+  }
+
+  /**
+   * As `find`, but `undefined` for a method that carries `@CacheMemoize` on a class no
+   * provider of this application is an instance of (replaced in a test by
+   * `overrideProvider().useValue()`): this application holds nothing of it to drop.
+   */
+  findProvided(type: Function, methodName: PropertyKey): Registration | undefined {
+    const found = this.lookup(type, methodName);
+    return found === undefined && isDecorated(type, methodName) ? undefined : this.find(type, methodName);
+  }
+
+  private lookup(type: Function, methodName: PropertyKey): Registration | undefined {
+    this.wireFirst?.();
+    return this.byType.get(type)?.get(String(methodName));
   }
 
   addHandler(memoized: MemoizedMethod): void {
@@ -54,4 +70,9 @@ export class MemoizedMethodRegistry {
   private providerMethods(): MemoizedMethod[] {
     return [...this.byType.values()].flatMap((byName) => [...byName.values()].map((r) => r.memoized));
   }
+}
+
+function isDecorated(type: Function | undefined, methodName: PropertyKey): boolean {
+  const method: unknown = (type?.prototype as Record<PropertyKey, unknown> | undefined)?.[methodName];
+  return typeof method === 'function' && Reflect.hasMetadata(CACHE_MEMOIZE_METADATA, method);
 }
