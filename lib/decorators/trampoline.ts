@@ -1,3 +1,5 @@
+import { applicationWiring } from './application-wiring.js';
+
 /** What a wired method is handed to: a MemoizedMethod, an InvalidatingMethod, or the interceptor's hold on a keyed controller handler. */
 export interface MemoizedCall {
   invoke(instance: object, args: unknown[]): unknown;
@@ -25,53 +27,6 @@ export interface MemoizeBinding {
  */
 export type Given<T> = [T][T extends unknown ? 0 : never];
 
-/** An application whose instances exist but are not wired yet: compiled, not yet initialised. */
-export interface PendingWiring {
-  wireNow(): void;
-  /** Whether `instance` is one of this application's providers or controllers. */
-  owns(instance: object): boolean;
-}
-
-/**
- * Most Nest unit tests call `Test.createTestingModule(...).compile()` and never `init()`, so
- * `onModuleInit` never wires them. Their explorers wait here, and the first call that finds
- * no memoizer wires them; once an application is wired it leaves this set, so the cost is
- * one size check on calls Nest's instances never make.
- */
-const pending = new Set<PendingWiring>();
-/**
- * Compiled applications whose wiring failed (a configuration error), with their error: every
- * call on one of their instances gets it, never a call on another application's instance or
- * on an instance Nest did not make.
- */
-const failed = new Map<PendingWiring, unknown>();
-
-export const pendingWiring = {
-  add: (application: PendingWiring): void => void pending.add(application),
-  delete: (application: PendingWiring): void => {
-    pending.delete(application);
-    failed.delete(application);
-  },
-  /** Wires every compiled application not wired yet; one that fails keeps its error (see failed). */
-  flush(): void {
-    for (const application of [...pending]) {
-      try {
-        application.wireNow();
-      } catch (error) {
-        failed.set(application, error);
-      }
-    }
-  },
-  /** The configuration error of the failed application that owns `instance`, if any. */
-  failureOf(instance: object): unknown {
-    for (const [application, error] of failed) if (application.owns(instance)) return error;
-    return undefined;
-  },
-  get waiting(): boolean {
-    return pending.size !== 0 || failed.size !== 0;
-  },
-};
-
 /**
  * Replaces a decorated method on the prototype, so that every way of calling it (from
  * another provider, from `this`, from a subclass, from a route) reaches the memoizer. An
@@ -92,12 +47,11 @@ export function createTrampoline(
     if (this != null) {
       const self = this as { [slot]?: MemoizedCall };
       let memoized = self[slot] ?? byClass.get(self.constructor);
-      if (memoized === undefined && pendingWiring.waiting) {
-        pendingWiring.flush();
+      if (memoized === undefined && applicationWiring.mayWire(self)) {
+        const failure = applicationWiring.wireFor(self);
         memoized = self[slot] ?? byClass.get(self.constructor);
-        const failure = memoized === undefined ? pendingWiring.failureOf(self) : undefined;
         // An async method reports it as it reports any error, by rejecting.
-        if (failure !== undefined) {
+        if (memoized === undefined && failure !== undefined) {
           if (original.constructor.name === 'AsyncFunction') return Promise.reject(failure);
           throw failure;
         }

@@ -7,7 +7,8 @@ import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
-import { type MemoizeBinding, type MemoizedCall, pendingWiring } from '../decorators/trampoline.js';
+import { applicationWiring } from '../decorators/application-wiring.js';
+import type { MemoizeBinding, MemoizedCall } from '../decorators/trampoline.js';
 import { ResolverCall } from '../interceptors/resolver-scope.js';
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 import { CacheMemoizeMetadataAccessor } from './cache-memoize-metadata.accessor.js';
@@ -46,7 +47,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     private readonly settings: CacheMemoizeSettings,
     private readonly modules: ModulesContainer,
   ) {
-    pendingWiring.add(this);
+    applicationWiring.pending(this);
     methods.wireFirst = () => {
       if (this.pending) this.wireNow();
     };
@@ -58,18 +59,25 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
 
   /** Wires every provider and controller whose instance exists; done once all are. */
   wireNow(): void {
-    let complete = true;
+    let complete: boolean;
     try {
       assertOneRoot(this.modules);
-      for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
-      for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+      complete = this.wireLate();
     } catch (error) {
       // A configuration error is raised once (to bootstrap, or to the first call of a compiled
-      // module), never again to calls of other applications in the process.
-      this.settle();
+      // module's own instance), never to calls of other applications in the process.
+      this.settle(false);
       throw error;
     }
-    if (complete) this.settle();
+    if (complete) this.settle(true);
+  }
+
+  /** Wires the providers and controllers not wired yet (a module loaded lazily brings some); false while some are being made. */
+  wireLate(): boolean {
+    let complete = true;
+    for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
+    for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+    return complete;
   }
 
   /** Whether `instance` is one of this application's singleton providers or controllers. */
@@ -86,7 +94,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
    * the one wired last answers; once it closes, the one before answers again.
    */
   onModuleDestroy(): void {
-    this.settle();
+    this.settle(false);
     for (const { binding, type, call } of this.classBindings) {
       const calls = classCalls(binding, type);
       calls.splice(calls.lastIndexOf(call), 1);
@@ -96,9 +104,11 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private settle(): void {
+  /** Done waiting: `wired`, it stays live for modules loaded later; otherwise (failed, closed) done. */
+  private settle(wired: boolean): void {
     this.pending = false;
-    pendingWiring.delete(this);
+    if (wired) applicationWiring.wired(this);
+    else applicationWiring.settled(this);
   }
 
   /** Wires one wrapper, unless its instance is still being made; false then. */

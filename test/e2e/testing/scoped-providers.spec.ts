@@ -1,7 +1,7 @@
 import { Injectable, Module, Scope } from '@nestjs/common';
 import { LazyModuleLoader } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { CacheMemoize, CacheMemoizeModule, InvalidationService } from '../../../lib/index.js';
+import { CacheConfigError, CacheMemoize, CacheMemoizeModule, InvalidationService } from '../../../lib/index.js';
 import { createApp } from '../../fixtures/create-app.js';
 
 let runs = 0;
@@ -141,19 +141,45 @@ class LazyReportsModule {}
 describe('a provider of a lazy-loaded module (LazyModuleLoader)', () => {
   beforeEach(() => (runs = 0));
 
-  // A known limit (README, Testing your app): providers of modules loaded after bootstrap are not wired.
-  it.failing('is memoized', async () => {
+  it('is memoized from its first call, and invalidated like any other', async () => {
     const app = await createApp({});
     try {
       const lazy = await app.get(LazyModuleLoader).load(() => LazyReportsModule);
       const reports = lazy.get(LazyReports);
       expect(await reports.daily(1)).toBe('l1-1');
       expect(await reports.daily(1)).toBe('l1-1');
+      await app.get(InvalidationService).invalidate(LazyReports, 'daily', 1);
+      expect(await reports.daily(1)).toBe('l1-2');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reports its configuration mistake to its own calls only', async () => {
+    const app = await createApp({});
+    try {
+      const lazy = await app.get(LazyModuleLoader).load(() => MisconfiguredLazyModule);
+      const broken = lazy.get(MisconfiguredLazy);
+      await expect(broken.daily(1)).rejects.toThrow(/Invalid duration "soonish" for MisconfiguredLazy\.daily/);
+      await expect(broken.daily(1)).rejects.toBeInstanceOf(CacheConfigError);
+      // An instance Nest did not make is not handed that error.
+      expect(await new LazyReports().daily(2)).toBe('l2-1');
     } finally {
       await app.close();
     }
   });
 });
+
+@Injectable()
+class MisconfiguredLazy {
+  @CacheMemoize({ ttl: 'soonish' })
+  async daily(n: number): Promise<string> {
+    return `m${n}`;
+  }
+}
+
+@Module({ providers: [MisconfiguredLazy] })
+class MisconfiguredLazyModule {}
 
 @Injectable()
 class Prices {
