@@ -94,7 +94,8 @@ export const Messages = {
     (known.length ? ` (memoized here: ${known.join(', ')})` : '') +
     (decorated
       ? `. It carries @CacheMemoize, but no provider of this application is an instance of its class ` +
-        `(replaced, as overrideProvider().useValue() does in a test?), so nothing of it is cached here.`
+        `(replaced by a mock with overrideProvider().useValue()?). A spec that tests other code than the cache can ` +
+        `use forRoot({ enabled: false }), where InvalidationService resolves at once.`
       : `. Decorate it with @CacheMemoize and register its class as a provider.`),
   refreshNeedsSingleton: (owner: string) =>
     `refresh(${owner}) needs a singleton instance to call the method on, but this provider is request-scoped or transient. ` +

@@ -47,7 +47,7 @@ export function createTrampoline(
     if (this != null) {
       const self = this as { [slot]?: MemoizedCall };
       let memoized = self[slot] ?? byClass.get(self.constructor);
-      if (memoized === undefined && applicationWiring.mayWire(self)) {
+      if (memoized === undefined && applicationWiring.active) {
         const failure = applicationWiring.wireFor(self);
         memoized = self[slot] ?? byClass.get(self.constructor);
         // An async method reports it as it reports any error, by rejecting.

@@ -35,6 +35,10 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   private readonly wired = new WeakSet<InstanceWrapper>();
   /** Until every provider and controller is wired, or a configuration error was raised. */
   private pending = true;
+  /** The configuration error wiring raised, for calls on this application's instances. */
+  private failure: unknown;
+  /** Providers of modules loaded later whose options are wrong: their calls get the error. */
+  private readonly lateFailures = new WeakMap<object, unknown>();
   private readonly invalidators = new Map<Function, Map<string, MemoizedCall>>();
   private readonly resolverCalls = new WeakMap<MemoizedMethod, MemoizedCall>();
 
@@ -50,6 +54,7 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     applicationWiring.pending(this);
     methods.wireFirst = () => {
       if (this.pending) this.wireNow();
+      else if (this.failure === undefined) this.wireLate();
     };
   }
 
@@ -59,29 +64,50 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
 
   /** Wires every provider and controller whose instance exists; done once all are. */
   wireNow(): void {
-    let complete: boolean;
+    let complete = true;
     try {
       assertOneRoot(this.modules);
-      complete = this.wireLate();
+      for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
+      for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
     } catch (error) {
-      // A configuration error is raised once (to bootstrap, or to the first call of a compiled
-      // module's own instance), never to calls of other applications in the process.
-      this.settle(false);
+      // Raised once (to bootstrap, or to the first call of a compiled module); after that,
+      // calls on this application's own instances get it, never calls of other applications.
+      this.pending = false;
+      this.failure = error;
+      applicationWiring.failed(this);
       throw error;
     }
-    if (complete) this.settle(true);
+    if (complete) {
+      this.pending = false;
+      applicationWiring.wired(this);
+    }
   }
 
-  /** Wires the providers and controllers not wired yet (a module loaded lazily brings some); false while some are being made. */
+  /** See WirableApplication.wireLate: a provider that fails is left unwired, the others are wired. */
   wireLate(): boolean {
     let complete = true;
-    for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
-    for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+    const wrappers: Array<[InstanceWrapper, boolean]> = [
+      ...this.discovery.getProviders().map((wrapper): [InstanceWrapper, boolean] => [wrapper, true]),
+      ...this.discovery.getControllers().map((wrapper): [InstanceWrapper, boolean] => [wrapper, false]),
+    ];
+    for (const [wrapper, isProvider] of wrappers) {
+      try {
+        complete = this.visit(wrapper, isProvider) && complete;
+      } catch (error) {
+        if (wrapper.instance) this.lateFailures.set(wrapper.instance as object, error);
+      }
+    }
     return complete;
   }
 
+  failureOf(instance: object): unknown {
+    const own = this.lateFailures.get(instance);
+    if (own !== undefined || this.failure === undefined) return own;
+    return this.owns(instance) ? this.failure : undefined;
+  }
+
   /** Whether `instance` is one of this application's singleton providers or controllers. */
-  owns(instance: object): boolean {
+  private owns(instance: object): boolean {
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
     return wrappers.some(
       (wrapper) => !wrapper.isAlias && wrapper.isDependencyTreeStatic() && wrapper.instance === instance,
@@ -94,7 +120,8 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
    * the one wired last answers; once it closes, the one before answers again.
    */
   onModuleDestroy(): void {
-    this.settle(false);
+    this.pending = false;
+    applicationWiring.closed(this);
     for (const { binding, type, call } of this.classBindings) {
       const calls = classCalls(binding, type);
       calls.splice(calls.lastIndexOf(call), 1);
@@ -102,13 +129,6 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
       if (latest === undefined) binding.byClass.delete(type);
       else binding.byClass.set(type, latest);
     }
-  }
-
-  /** Done waiting: `wired`, it stays live for modules loaded later; otherwise (failed, closed) done. */
-  private settle(wired: boolean): void {
-    this.pending = false;
-    if (wired) applicationWiring.wired(this);
-    else applicationWiring.settled(this);
   }
 
   /** Wires one wrapper, unless its instance is still being made; false then. */

@@ -30,10 +30,7 @@ export class InvalidationService {
   async invalidate<T, K extends MethodName<T>>(type: Type<T>, method: K, ...args: MethodArgs<T, K>): Promise<void> {
     // Off (a spec that tests the method, not the cache): nothing is stored, so nothing to look up, even for a replaced provider.
     if (!this.settings.enabled) return;
-    const found = this.methods.findProvided(type, method);
-    // Decorated, but this application provides no instance of it (a mock in a test): nothing of it is cached here.
-    if (found === undefined) return;
-    const { memoized } = found;
+    const { memoized } = this.methods.find(type, method);
     const { alias, owner } = memoized.config;
     await this.telemetry.invalidation('call', [alias], owner, () => memoized.invalidate(args));
   }
@@ -56,8 +53,7 @@ export class InvalidationService {
     ...args: MethodArgs<T, K>
   ): Promise<MethodResult<T, K> | undefined> {
     if (!this.settings.enabled) return undefined;
-    const found = this.methods.findProvided(type, method);
-    return (await found?.memoized.peek(args)) as MethodResult<T, K> | undefined;
+    return (await this.methods.find(type, method).memoized.peek(args)) as MethodResult<T, K> | undefined;
   }
 
   /** The full key of one call, as stored. */

@@ -17,8 +17,9 @@ export class MemoizedMethodRegistry {
   /** Controller handlers cached by the interceptor: counted in stats, keyed by request, so not found by `find`. */
   private readonly handlers: MemoizedMethod[] = [];
   /**
-   * Set by this application's explorer: wires the application first if it was compiled but
-   * never initialised, so `InvalidationService` and stats find its methods in such a spec.
+   * Set by this application's explorer: wires what it has not wired yet (the application, if
+   * it was compiled but never initialised; providers of a module loaded since), so
+   * `InvalidationService` and stats find their methods.
    */
   wireFirst?: () => void;
 
@@ -42,17 +43,10 @@ export class MemoizedMethodRegistry {
     throw new CacheConfigError(Messages.notMemoized(owner, known, isDecorated(type, methodName)));
   }
 
-  /**
-   * As `find`, but `undefined` for a method that carries `@CacheMemoize` on a class no
-   * provider of this application is an instance of (replaced in a test by
-   * `overrideProvider().useValue()`): this application holds nothing of it to drop.
-   */
-  findProvided(type: Function, methodName: PropertyKey): Registration | undefined {
-    const found = this.lookup(type, methodName);
-    return found === undefined && isDecorated(type, methodName) ? undefined : this.find(type, methodName);
-  }
-
+  /** Wires what the application has not wired yet (never initialised, or a module loaded since) when a method is not found. */
   private lookup(type: Function, methodName: PropertyKey): Registration | undefined {
+    const found = this.byType.get(type)?.get(String(methodName));
+    if (found !== undefined) return found;
     this.wireFirst?.();
     return this.byType.get(type)?.get(String(methodName));
   }
