@@ -2,7 +2,6 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { STATIC_CONTEXT } from '@nestjs/core/injector/constants.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import { CacheConfigError } from '../errors.js';
@@ -18,6 +17,7 @@ import { MemoizedMethodFactory } from './memoized-method.factory.js';
 import { methodRole } from './method-kind.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { assertOneRoot } from './module-checks.js';
+import { classCalls, featureDefaultsOf, scopedType, transientInstances } from './provider-instances.js';
 
 /**
  * Wires every `@CacheMemoize` method of every provider (GraphQL resolvers included) and every
@@ -219,43 +219,4 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
       return false; // a frozen instance: it is served through its class instead
     }
   }
-}
-
-/** The defaults of `CacheMemoizeModule.forFeature()` imported by the module of a provider or controller. */
-export function featureDefaultsOf(wrapper: InstanceWrapper): MemoizeDefaults | undefined {
-  for (const imported of wrapper.host?.imports ?? []) {
-    const defaults = imported.providers.get(CACHE_MEMOIZE_FEATURE_DEFAULTS);
-    if (defaults) return defaults.instance as MemoizeDefaults;
-  }
-  return undefined;
-}
-
-/**
- * The instances of a transient provider that Nest made at bootstrap, one per consumer: they
- * carry their application's memoizer like singletons do; `undefined` while some are still
- * being made. Request-scoped instances, made later, are served through their class.
- */
-function transientInstances(wrapper: InstanceWrapper): object[] | undefined {
-  if (!wrapper.isTransient || !wrapper.isDependencyTreeStatic()) return [];
-  const perContext = wrapper.getStaticTransientInstances();
-  if (perContext.some((host) => host !== undefined && !host.isResolved)) return undefined;
-  return perContext
-    .map((host) => host?.instance as object | undefined)
-    .filter((instance): instance is object => instance !== undefined && instance !== null);
-}
-
-/**
- * The class a request-scoped or transient provider's instances are made of: its class, or for
- * a factory provider its token when that is a class (`{ provide: Q, useFactory: () => new Q() }`).
- */
-function scopedType(wrapper: InstanceWrapper): Function | undefined {
-  if (!wrapper.inject) return wrapper.metatype ?? undefined;
-  return typeof wrapper.token === 'function' ? wrapper.token : undefined;
-}
-
-/** Every live application's call for `type`, wired in order: the last one answers (see onModuleDestroy). */
-function classCalls(binding: MemoizeBinding, type: Function): MemoizedCall[] {
-  let calls = binding.classCalls.get(type);
-  if (calls === undefined) binding.classCalls.set(type, (calls = []));
-  return calls;
 }

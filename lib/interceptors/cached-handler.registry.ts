@@ -6,7 +6,7 @@ import { CacheMemoizeSettings } from '../cache-memoize.settings.js';
 import type { CacheMemoizeMetadata } from '../decorators/cache-memoize.decorator.js';
 import { CacheConfigError } from '../errors.js';
 import { CacheMemoizeMetadataAccessor } from '../explorer/cache-memoize-metadata.accessor.js';
-import { featureDefaultsOf } from '../explorer/cache-memoize.explorer.js';
+import { featureDefaultsOf } from '../explorer/provider-instances.js';
 import { MemoizedMethodFactory } from '../explorer/memoized-method.factory.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { type CachedHandler, declaredVaryNotKeyed, routeFacts, routeTemplate } from './cached-handler.js';

@@ -9,10 +9,10 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import expressSession from 'express-session';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
 import { Latch, until } from '../../fixtures/http/latch.js';
+import { type AnySession, csrfOf, cookiesOf, SESSION_SECRET } from '../../fixtures/http/sessions.js';
 
 /**
  * The per-user rule of controller responses holds for resolvers (API.md), the session rule
@@ -20,22 +20,6 @@ import { Latch, until } from '../../fixtures/http/latch.js';
  * (context.req.session) and returns the token computes for that visitor alone. The visitor
  * sends no cookie, so its request is not personal; its result must still not be stored.
  */
-
-interface AnySession {
-  get?(name: string): unknown;
-  set?(name: string, value: unknown): void;
-  [name: string]: unknown;
-}
-
-function csrfOf(session: AnySession): string {
-  const read = () => (session.get ? session.get('csrf') : session.csrf) as string | undefined;
-  if (read() === undefined) {
-    const token = randomBytes(8).toString('hex');
-    if (session.set) session.set('csrf', token);
-    else session.csrf = token;
-  }
-  return read()!;
-}
 
 @Resolver()
 class FormResolver {
@@ -66,8 +50,6 @@ class FormResolver {
   }
 }
 
-const SECRET = 'a secret of at least thirty-two characters';
-
 async function start(server: 'apollo' | 'mercurius'): Promise<INestApplication> {
   const graphql =
     server === 'apollo'
@@ -79,20 +61,15 @@ async function start(server: 'apollo' | 'mercurius'): Promise<INestApplication> 
   }).compile();
   if (server === 'apollo') {
     const app = moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
-    app.use(expressSession({ secret: SECRET, resave: false, saveUninitialized: false }));
+    app.use(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false }));
     await app.listen(0, '127.0.0.1');
     return app;
   }
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.register(fastifyCookie);
-  await app.register(fastifySession, { secret: SECRET, cookie: { secure: false }, saveUninitialized: false });
+  await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized: false });
   await app.listen(0, '127.0.0.1');
   return app;
-}
-
-function cookiesOf(response: request.Response): string {
-  const setCookie = response.headers['set-cookie'] as unknown as string[] | undefined;
-  return (setCookie ?? []).map((cookie) => cookie.split(';')[0]).join('; ');
 }
 
 describe.each([['apollo'], ['mercurius']] as const)('GraphQL on %s with session middleware', (server) => {

@@ -7,12 +7,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import cookieSession from 'cookie-session';
 import expressSession from 'express-session';
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
 import { Latch, until } from '../../fixtures/http/latch.js';
+import { type SessionRequest, csrfOf, cookiesOf, SESSION_SECRET } from '../../fixtures/http/sessions.js';
 
 /**
  * The real session middleware of both platforms, in front of cached handlers. A first-time
@@ -22,24 +22,6 @@ import { Latch, until } from '../../fixtures/http/latch.js';
  * writes a secret into the new session (a CSRF token) must not have its response stored, nor
  * shared with another new visitor in flight; one that leaves the session alone is cached.
  */
-
-/** A session as each middleware exposes it, read and written the one way the handler needs. */
-interface AnySession {
-  get?(name: string): unknown;
-  set?(name: string, value: unknown): void;
-  [name: string]: unknown;
-}
-type SessionRequest = { session: AnySession };
-
-function csrfOf(session: AnySession): string {
-  const read = () => (session.get ? session.get('csrf') : session.csrf) as string | undefined;
-  if (read() === undefined) {
-    const token = randomBytes(8).toString('hex');
-    if (session.set) session.set('csrf', token);
-    else session.csrf = token;
-  }
-  return read()!;
-}
 
 @Injectable()
 class Visits {
@@ -80,8 +62,6 @@ class SessionController {
 @Module({ controllers: [SessionController], providers: [Visits] })
 class SessionModule {}
 
-const SECRET = 'a secret of at least thirty-two characters';
-
 interface Setup {
   name: string;
   /** Whether every new visitor gets a session cookie, written or not (`saveUninitialized: true`). */
@@ -106,7 +86,7 @@ async function withExpress(middleware: Parameters<INestApplication['use']>[0]): 
 async function withFastifySession(saveUninitialized: boolean): Promise<INestApplication> {
   const app = (await nestApp(new FastifyAdapter())) as NestFastifyApplication;
   await app.register(fastifyCookie);
-  await app.register(fastifySession, { secret: SECRET, cookie: { secure: false }, saveUninitialized });
+  await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized });
   await app.listen(0, '127.0.0.1');
   return app;
 }
@@ -115,27 +95,21 @@ const SETUPS: Setup[] = [
   {
     name: 'express-session (saveUninitialized: false)',
     cookieForAll: false,
-    start: () => withExpress(expressSession({ secret: SECRET, resave: false, saveUninitialized: false })),
+    start: () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
   },
   {
     name: 'express-session (saveUninitialized: true, its default)',
     cookieForAll: true,
-    start: () => withExpress(expressSession({ secret: SECRET, resave: false, saveUninitialized: true })),
+    start: () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: true })),
   },
   {
     name: 'cookie-session',
     cookieForAll: false,
-    start: () => withExpress(cookieSession({ name: 'session', keys: [SECRET] })),
+    start: () => withExpress(cookieSession({ name: 'session', keys: [SESSION_SECRET] })),
   },
   { name: '@fastify/session (saveUninitialized: false)', cookieForAll: false, start: () => withFastifySession(false) },
   { name: '@fastify/session (saveUninitialized: true)', cookieForAll: true, start: () => withFastifySession(true) },
 ];
-
-/** The `name=value` pairs of a response's cookies, to send back as a returning visitor. */
-function cookiesOf(response: request.Response): string {
-  const setCookie = response.headers['set-cookie'] as unknown as string[] | undefined;
-  return (setCookie ?? []).map((cookie) => cookie.split(';')[0]).join('; ');
-}
 
 describe.each(SETUPS)('session middleware: $name', ({ start, cookieForAll }) => {
   let app: INestApplication;

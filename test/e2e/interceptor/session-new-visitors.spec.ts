@@ -19,9 +19,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import cookieSession from 'cookie-session';
 import expressSession from 'express-session';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
+import { type SessionRequest, readCsrf, csrfOf, cookiesOf, SESSION_SECRET } from '../../fixtures/http/sessions.js';
 
 /**
  * A new visitor's session written before the handler runs, while the response still carries
@@ -33,26 +33,6 @@ import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../..
  * A request that came without a cookie loaded no session, so whatever its session holds was
  * written for it: the response is not stored, and the next new visitor gets a secret of its own.
  */
-
-interface AnySession {
-  get?(name: string): unknown;
-  set?(name: string, value: unknown): void;
-  [name: string]: unknown;
-}
-type SessionRequest = { session: AnySession };
-
-function readCsrf(session: AnySession): string | undefined {
-  return (session.get ? session.get('csrf') : session.csrf) as string | undefined;
-}
-
-function csrfOf(session: AnySession): string {
-  if (readCsrf(session) === undefined) {
-    const token = randomBytes(8).toString('hex');
-    if (session.set) session.set('csrf', token);
-    else session.csrf = token;
-  }
-  return readCsrf(session)!;
-}
 
 /** Puts a CSRF secret in every session that has none (csurf does this in its middleware). */
 @Injectable()
@@ -97,8 +77,6 @@ class FormsController {
 @Module({ controllers: [FormsController], providers: [CsrfGuard] })
 class FormsModule {}
 
-const SECRET = 'a secret of at least thirty-two characters';
-
 async function nestApp(adapter: ExpressAdapter | FastifyAdapter): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [CacheMemoizeModule.forRoot(), FormsModule],
@@ -116,21 +94,19 @@ async function withExpress(middleware: Parameters<INestApplication['use']>[0]): 
 async function withFastifySession(): Promise<INestApplication> {
   const app = (await nestApp(new FastifyAdapter())) as NestFastifyApplication;
   await app.register(fastifyCookie);
-  await app.register(fastifySession, { secret: SECRET, cookie: { secure: false }, saveUninitialized: false });
+  await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized: false });
   await app.listen(0, '127.0.0.1');
   return app;
 }
 
 const SETUPS: Array<[string, () => Promise<INestApplication>]> = [
-  ['express-session', () => withExpress(expressSession({ secret: SECRET, resave: false, saveUninitialized: false }))],
-  ['cookie-session', () => withExpress(cookieSession({ name: 'session', keys: [SECRET] }))],
+  [
+    'express-session',
+    () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
+  ],
+  ['cookie-session', () => withExpress(cookieSession({ name: 'session', keys: [SESSION_SECRET] }))],
   ['@fastify/session', withFastifySession],
 ];
-
-function cookiesOf(response: request.Response): string {
-  const setCookie = response.headers['set-cookie'] as unknown as string[] | undefined;
-  return (setCookie ?? []).map((cookie) => cookie.split(';')[0]).join('; ');
-}
 
 describe.each(SETUPS)('session written before the first reading: %s', (_name, start) => {
   let app: INestApplication;

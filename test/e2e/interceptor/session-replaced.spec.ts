@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
+import { SESSION_SECRET } from '../../fixtures/http/sessions.js';
 
 /** A session replaced during the request, and credential headers sent in odd shapes. */
 
@@ -47,7 +48,6 @@ class HeldController {
 
 @Module({ controllers: [HeldController] })
 class HeldModule {}
-const SECRET = 'a secret of at least thirty-two characters';
 
 async function nestApp(adapter: ExpressAdapter | FastifyAdapter): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [CacheMemoizeModule.forRoot(), HeldModule] }).compile();
@@ -63,15 +63,18 @@ async function withFastify(session: boolean): Promise<INestApplication> {
   const app = (await nestApp(new FastifyAdapter())) as NestFastifyApplication;
   if (session) {
     await app.register(fastifyCookie);
-    await app.register(fastifySession, { secret: SECRET, cookie: { secure: false }, saveUninitialized: false });
+    await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized: false });
   }
   await app.listen(0, '127.0.0.1');
   return app;
 }
 
 describe.each([
-  ['express-session', () => withExpress(expressSession({ secret: SECRET, resave: false, saveUninitialized: false }))],
-  ['cookie-session', () => withExpress(cookieSession({ name: 'session', keys: [SECRET] }))],
+  [
+    'express-session',
+    () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
+  ],
+  ['cookie-session', () => withExpress(cookieSession({ name: 'session', keys: [SESSION_SECRET] }))],
   ['@fastify/session', () => withFastify(true)],
 ] as const)('a new session object replaces the old one: %s', (_n, start) => {
   let app: INestApplication;
