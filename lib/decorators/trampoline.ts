@@ -14,9 +14,11 @@ export interface MemoizedCall {
 export interface MemoizeBinding {
   readonly original: Function;
   readonly slot: symbol;
-  readonly byClass: WeakMap<Function, MemoizedCall>;
-  /** Every live application's call for a class, in the order they were wired; `byClass` holds the last. */
-  readonly classCalls: WeakMap<Function, MemoizedCall[]>;
+  /**
+   * Every live application's call for a class, in the order they were wired: the last one
+   * answers (two apps built from one request-scoped class; when it closes, the one before).
+   */
+  readonly byClass: WeakMap<Function, MemoizedCall[]>;
 }
 
 /**
@@ -40,16 +42,15 @@ export function createTrampoline(
     original,
     slot: Symbol(`cache-memoize:${methodName}`),
     byClass: new WeakMap(),
-    classCalls: new WeakMap(),
   };
   const { slot, byClass } = binding;
   const trampoline = function (this: unknown, ...args: unknown[]): unknown {
     if (this != null) {
       const self = this as { [slot]?: MemoizedCall };
-      let memoized = self[slot] ?? byClass.get(self.constructor);
+      let memoized = self[slot] ?? byClass.get(self.constructor)?.at(-1);
       if (memoized === undefined && applicationWiring.active) {
         const failure = applicationWiring.wireFor(self);
-        memoized = self[slot] ?? byClass.get(self.constructor);
+        memoized = self[slot] ?? byClass.get(self.constructor)?.at(-1);
         // An async method reports it as it reports any error, by rejecting.
         if (memoized === undefined && failure !== undefined) {
           if (original.constructor.name === 'AsyncFunction') return Promise.reject(failure);

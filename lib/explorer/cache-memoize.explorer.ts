@@ -17,7 +17,7 @@ import { MemoizedMethodFactory } from './memoized-method.factory.js';
 import { methodRole } from './method-kind.js';
 import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js';
 import { assertOneRoot } from './module-checks.js';
-import { classCalls, featureDefaultsOf, scopedType, transientInstances } from './provider-instances.js';
+import { featureDefaultsOf, scopedType, transientInstances } from './provider-instances.js';
 
 /**
  * Wires every `@CacheMemoize` method of every provider (GraphQL resolvers included) and every
@@ -64,11 +64,10 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
 
   /** Wires every provider and controller whose instance exists; done once all are. */
   wireNow(): void {
-    let complete = true;
+    let complete: boolean;
     try {
       assertOneRoot(this.modules);
-      for (const wrapper of this.discovery.getProviders()) complete = this.visit(wrapper, true) && complete;
-      for (const wrapper of this.discovery.getControllers()) complete = this.visit(wrapper, false) && complete;
+      complete = this.visitAll(true);
     } catch (error) {
       // Raised once (to bootstrap, or to the first call of a compiled module); after that,
       // calls on this application's own instances get it, never calls of other applications.
@@ -85,16 +84,26 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
 
   /** See WirableApplication.wireLate: a provider that fails is left unwired, the others are wired. */
   wireLate(): boolean {
+    return this.visitAll(false);
+  }
+
+  /**
+   * Visits every provider and controller; false while some instance is still being made. A
+   * configuration mistake is thrown when `strict` (bootstrap), else kept for its instance.
+   */
+  private visitAll(strict: boolean): boolean {
     let complete = true;
-    const wrappers: Array<[InstanceWrapper, boolean]> = [
-      ...this.discovery.getProviders().map((wrapper): [InstanceWrapper, boolean] => [wrapper, true]),
-      ...this.discovery.getControllers().map((wrapper): [InstanceWrapper, boolean] => [wrapper, false]),
-    ];
-    for (const [wrapper, isProvider] of wrappers) {
-      try {
-        complete = this.visit(wrapper, isProvider) && complete;
-      } catch (error) {
-        if (wrapper.instance) this.lateFailures.set(wrapper.instance as object, error);
+    for (const [wrappers, isProvider] of [
+      [this.discovery.getProviders(), true],
+      [this.discovery.getControllers(), false],
+    ] as const) {
+      for (const wrapper of wrappers) {
+        try {
+          complete = this.visit(wrapper, isProvider) && complete;
+        } catch (error) {
+          if (strict) throw error;
+          if (wrapper.instance) this.lateFailures.set(wrapper.instance as object, error);
+        }
       }
     }
     return complete;
@@ -123,11 +132,9 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
     this.pending = false;
     applicationWiring.closed(this);
     for (const { binding, type, call } of this.classBindings) {
-      const calls = classCalls(binding, type);
+      const calls = binding.byClass.get(type) ?? [];
       calls.splice(calls.lastIndexOf(call), 1);
-      const latest = calls.at(-1);
-      if (latest === undefined) binding.byClass.delete(type);
-      else binding.byClass.set(type, latest);
+      if (calls.length === 0) binding.byClass.delete(type);
     }
   }
 
@@ -196,8 +203,9 @@ export class CacheMemoizeExplorer implements OnModuleInit, OnModuleDestroy {
   private bind(binding: MemoizeBinding, type: Function, call: MemoizedCall, targets: object[], byClass: boolean): void {
     const attached = targets.every((target) => this.attach(target, binding.slot, call));
     if (byClass || targets.length === 0 || !attached) {
-      classCalls(binding, type).push(call);
-      binding.byClass.set(type, call);
+      const calls = binding.byClass.get(type);
+      if (calls === undefined) binding.byClass.set(type, [call]);
+      else calls.push(call);
       this.classBindings.push({ binding, type, call });
     }
   }

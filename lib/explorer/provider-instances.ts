@@ -1,11 +1,10 @@
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_MEMOIZE_FEATURE_DEFAULTS } from '../cache-memoize.constants.js';
-import type { MemoizeBinding, MemoizedCall } from '../decorators/trampoline.js';
 import type { MemoizeDefaults } from '../interfaces/memoize-options.interface.js';
 
 /*
- * What the explorer reads of Nest's provider wrappers (their instances, their class, their
- * module's defaults), and the per-class list of live applications it keeps on a binding.
+ * What the explorer reads of Nest's provider wrappers: their instances, their class, their
+ * module's defaults.
  */
 
 /** The defaults of `CacheMemoizeModule.forFeature()` imported by the module of a provider or controller. */
@@ -38,11 +37,4 @@ export function transientInstances(wrapper: InstanceWrapper): object[] | undefin
 export function scopedType(wrapper: InstanceWrapper): Function | undefined {
   if (!wrapper.inject) return wrapper.metatype ?? undefined;
   return typeof wrapper.token === 'function' ? wrapper.token : undefined;
-}
-
-/** Every live application's call for `type`, wired in order: the last one answers (see onModuleDestroy). */
-export function classCalls(binding: MemoizeBinding, type: Function): MemoizedCall[] {
-  let calls = binding.classCalls.get(type);
-  if (calls === undefined) binding.classCalls.set(type, (calls = []));
-  return calls;
 }

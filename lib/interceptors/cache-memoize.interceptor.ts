@@ -83,8 +83,7 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
         request === undefined
           ? !rule.keyed || rule.vary.length > 0
           : !rule.keyed && isPersonal(request, rule.credentials),
-      varyValues:
-        rule.vary.length > 0 && request ? varyValues(request.headers, rule.vary, rule.variedCredentials) : undefined,
+      varyValues: request && varyValues(request.headers, rule.vary, rule.variedCredentials),
       session: request !== undefined && hasSession(request) ? request : undefined,
     };
     // Nest binds next.handle() to the async context it is called in: call it inside.
@@ -158,9 +157,10 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     if (call === undefined) return from(held.proceed());
     const http = this.adapterHost.httpAdapter;
     // `vary` headers are part of the key, with `key` too (as for resolvers): each value has its own entry.
-    const vary =
-      handler.vary.length > 0 ? varyValues(request.headers, handler.vary, handler.variedCredentials) : undefined;
-    const key = handler.memoized.keyFor(call.args, vary);
+    const key = handler.memoized.keyFor(
+      call.args,
+      varyValues(request.headers, handler.vary, handler.variedCredentials),
+    );
     if (handler.memoized.skips(handler.instance, call.args, key)) return bypass(http, response, from(held.proceed()));
     return new ResponseExchange(http, request, response, handler, () => held.proceed(), startedBefore).serve(
       key,

@@ -12,7 +12,7 @@ import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js'
 import { type CachedHandler, declaredVaryNotKeyed, routeFacts, routeTemplate } from './cached-handler.js';
 import { handlerOptions } from './handler-options.js';
 import { HeldRequest } from './held-request.js';
-import { unvariedCredentials, variedCredentials } from './personal-request.js';
+import { credentialsOf } from './personal-request.js';
 import { methodRole } from '../explorer/method-kind.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
 
@@ -73,8 +73,7 @@ export class CachedHandlerRegistry implements OnModuleInit {
             binding: metadata.binding,
             keyed: metadata.options.key !== undefined,
             vary,
-            credentials: unvariedCredentials(this.settings.credentialHeaders, vary),
-            variedCredentials: variedCredentials(this.settings.credentialHeaders, vary),
+            ...credentialsOf(this.settings.credentialHeaders, vary),
           }
         : null;
       this.resolvers.set(handler, rule);
@@ -102,15 +101,14 @@ export class CachedHandlerRegistry implements OnModuleInit {
     if (!this.settings.enabled) return;
     const keyed = options.key !== undefined;
     // Nest calls the handler through its trampoline: point it at the hold, unless a provider registration got there first.
-    if (keyed && !binding.byClass.has(type)) binding.byClass.set(type, HeldRequest.holdFor(binding));
+    if (keyed && !binding.byClass.has(type)) binding.byClass.set(type, [HeldRequest.holdFor(binding)]);
     const instance: object = wrapper.isDependencyTreeStatic() && wrapper.instance ? wrapper.instance : type.prototype;
     let handlers = this.byClass.get(type);
     if (!handlers) this.byClass.set(type, (handlers = new Map()));
     handlers.set(method, {
       owner,
       vary,
-      credentials: unvariedCredentials(this.settings.credentialHeaders, vary),
-      variedCredentials: variedCredentials(this.settings.credentialHeaders, vary),
+      ...credentialsOf(this.settings.credentialHeaders, vary),
       keyed,
       memoized,
       binding,

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { MemoizeBinding } from '../decorators/trampoline.js';
+import { varyNames } from './cached-response.js';
 import type { MemoizedMethod } from '../memoizer/memoized-method.js';
 
 /** What the interceptor's extension points are told about the handler of a request. */
@@ -65,18 +66,12 @@ export function routeFacts(
 /**
  * The request headers a handler's `@Header('Vary', ...)` names that its `vary` option does not:
  * its response depends on them, so one value's answer would reach another. `*` is checked on
- * each response (never stored), and `Accept-Encoding` concerns the compression applied after
- * the interceptor, not the body it stores.
+ * each response (never stored).
  */
 export function declaredVaryNotKeyed(method: Function, vary: readonly string[]): string[] {
   const headers: Array<{ name: string; value: unknown }> = Reflect.getMetadata(HEADERS_METADATA, method) ?? [];
-  const declared = headers
-    .filter(({ name }) => name.toLowerCase() === 'vary')
-    .flatMap(({ value }) => String(value).split(','))
-    .map((name) => name.trim().toLowerCase());
-  return [...new Set(declared)].filter(
-    (name) => name !== '' && name !== '*' && name !== 'accept-encoding' && !vary.includes(name),
-  );
+  const declared = headers.filter(({ name }) => name.toLowerCase() === 'vary').flatMap(({ value }) => varyNames(value));
+  return [...new Set(declared)].filter((name) => name !== '*' && !vary.includes(name));
 }
 
 /** `@Res()` or `@Next()` without `passthrough: true`: Nest sends nothing, so there is nothing to cache. */

@@ -11,17 +11,14 @@ export interface CachedResponse {
   etag?: string;
   /** A stream can be sent once only: never stored, never shared with concurrent requests. */
   stream?: true;
-  /**
-   * The handler said the response is one client's (Set-Cookie, `Cache-Control: private`,
-   * `no-store` or `no-cache`, `Vary: *` or a `Vary` header the key does not hold): never
-   * stored, never shared with concurrent requests.
-   */
-  personal?: true;
 }
 
 export type HeaderValue = string | number | string[];
 
-/** Builds the response to cache from what the handler pipeline produced. */
+/**
+ * Builds the response to cache from what the handler pipeline produced. A `personal` one
+ * (see ResponseExchange.compute) gets no ETag: its outcome says it is never stored.
+ */
 export function cachedResponse(
   status: number,
   body: unknown,
@@ -29,20 +26,14 @@ export function cachedResponse(
   personal: boolean,
 ): CachedResponse {
   if (isStream(body)) return { status, body, headers, stream: true };
-  if (personal) return { status, body, headers, personal: true };
+  if (personal) return { status, body, headers };
   const hasOwnEtag = headers.some(([name]) => name === 'etag');
   return { status, body, headers, etag: status === 200 && !hasOwnEtag ? etagOf(body) : undefined };
 }
 
 /** Only complete 2xx bodies meant for anyone are stored; anything else reaches its client and is forgotten. */
 export function isStorable(response: CachedResponse | undefined): boolean {
-  return (
-    response !== undefined &&
-    response.stream === undefined &&
-    response.personal === undefined &&
-    response.status >= 200 &&
-    response.status < 300
-  );
+  return response !== undefined && response.stream === undefined && response.status >= 200 && response.status < 300;
 }
 
 const PRIVATE_CACHE_CONTROL = /(?:^|[\s,])(?:private|no-store|no-cache)(?:$|[\s,=])/i;
@@ -82,16 +73,20 @@ export function variesBeyondKey(
   keyed: readonly string[],
 ): boolean {
   if (after === undefined || after === null || String(after) === String(before ?? '')) return false;
-  const known = new Set([...headerNames(before), ...keyed, 'accept-encoding']);
-  return headerNames(after).some((name) => !known.has(name));
+  const set = new Set(varyNames(before));
+  return varyNames(after).some((name) => !set.has(name) && !keyed.includes(name));
 }
 
-function headerNames(value: HeaderValue | undefined): string[] {
+/**
+ * The request headers a `Vary` value names, lower-cased, but `Accept-Encoding`: compression
+ * is applied after the interceptor, so the body it stores never depends on it.
+ */
+export function varyNames(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   return String(value)
     .split(',')
     .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== '');
+    .filter((name) => name !== '' && name !== 'accept-encoding');
 }
 
 /**

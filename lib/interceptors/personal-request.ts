@@ -12,14 +12,18 @@ export interface PersonalRequestFacts {
   raw?: { user?: unknown };
 }
 
-/** The credential headers a handler's key holds (through `vary`): keyed by a digest of their values. */
-export function variedCredentials(credentials: readonly string[], vary: readonly string[]): string[] {
-  return vary.filter((name) => credentials.includes(name));
-}
-
-/** The credential headers a handler's key does not hold: a request carrying one is personal to it. */
-export function unvariedCredentials(credentials: readonly string[], vary: readonly string[]): string[] {
-  return credentials.filter((name) => !vary.includes(name));
+/**
+ * The credential headers split by whether a handler's key holds them (through `vary`): a
+ * request carrying one it does not hold is personal to it; one it holds is keyed by a digest.
+ */
+export function credentialsOf(
+  credentials: readonly string[],
+  vary: readonly string[],
+): { credentials: string[]; variedCredentials: string[] } {
+  return {
+    credentials: credentials.filter((name) => !vary.includes(name)),
+    variedCredentials: vary.filter((name) => credentials.includes(name)),
+  };
 }
 
 /**

@@ -23,7 +23,7 @@ export function requestKeyParts(
   const host = hostName(hostname);
   if (mark === -1 && vary.length === 0) return [host, path];
   const parts: unknown[] = [host, path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];
-  for (const value of varyValues(headers, vary, variedCredentials)) parts.push(value);
+  for (const value of varyValues(headers, vary, variedCredentials) ?? []) parts.push(value);
   return parts;
 }
 
@@ -74,15 +74,17 @@ function hostName(host: string | undefined): string {
 }
 
 /**
- * The values of the `vary` headers as keys hold them. A credential header's value (a bearer
- * token, a session cookie, an API key) is held as a digest: keys become Redis key names and
- * appear in events and logs, where a token would be a credential for whoever reads them.
+ * The values of the `vary` headers as keys hold them; undefined without `vary`. A credential
+ * header's value (a bearer token, a session cookie, an API key) is held as a digest: keys
+ * become Redis key names and appear in events and logs, where a token would be a credential
+ * for whoever reads them.
  */
 export function varyValues(
   headers: IncomingHttpHeaders,
   vary: readonly string[],
   variedCredentials: readonly string[],
-): Array<string | undefined> {
+): Array<string | undefined> | undefined {
+  if (vary.length === 0) return undefined;
   return vary.map((name) => {
     const value = headerValue(headers, name);
     return value !== undefined && variedCredentials.includes(name) ? digestOf(value) : value;

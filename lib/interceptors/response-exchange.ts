@@ -66,15 +66,19 @@ export class ResponseExchange {
     const sessionBefore = sessionState(this.request as SessionCarrier);
     const body = await this.run();
     const status = statusOf(this.response) ?? this.handler.status;
+    const vary = this.header('vary');
     const personal =
-      isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), this.header('vary')) ||
+      isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), vary) ||
       hasPendingCookies(this.response) ||
-      variesBeyondKey(varyBefore, this.header('vary'), this.handler.vary) ||
+      variesBeyondKey(varyBefore, vary, this.handler.vary) ||
       wroteSession(this.request as SessionCarrier, sessionBefore);
     return {
       value: cachedResponse(status, body, this.capturedHeaders(), personal),
       kind: ResultKind.Value,
       startedBefore: this.startedBefore,
+      // The handler said it is one client's (Set-Cookie, `Cache-Control: private`, a `Vary` the
+      // key does not hold, a session written for it): never stored, never handed to another request.
+      personal: personal ? true : undefined,
     };
   };
 
@@ -85,8 +89,6 @@ export class ResponseExchange {
       this.handler.passThrough = true;
       return bypass(this.http, this.response, this.ran ? of(response.body) : from(this.run()));
     }
-    // Another request's personal response is not this one's: run the handler for it too.
-    if (response.personal && !this.ran) return bypass(this.http, this.response, from(this.run()));
     const state: CacheState = !('freshUntil' in outcome)
       ? 'MISS'
       : (outcome as StoredEntry).freshUntil > Date.now()

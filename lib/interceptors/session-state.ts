@@ -24,14 +24,13 @@ const EMPTY_SESSION = '{}';
 
 /** Whether the request carries a session at all: without one there is nothing to read. */
 export function hasSession(request: SessionCarrier): boolean {
-  const session = request.session ?? request.raw?.session;
-  return typeof session === 'object' && session !== null;
+  return sessionOf(request) !== undefined;
 }
 
 /** The session's data as a string to compare (its `cookie` field left out); undefined without a session. */
 export function sessionState(request: SessionCarrier): string | undefined {
-  const session = request.session ?? request.raw?.session;
-  if (typeof session !== 'object' || session === null) return undefined;
+  const session = sessionOf(request);
+  if (session === undefined) return undefined;
   try {
     return JSON.stringify(session, function (this: unknown, key: string, value: unknown) {
       return this === session && key === 'cookie' ? undefined : value;
@@ -53,4 +52,9 @@ export function wroteSession(request: SessionCarrier, before: string | undefined
   if (after === undefined) return false;
   if (after === UNREADABLE_SESSION || after !== before) return true;
   return request.headers.cookie === undefined && after !== EMPTY_SESSION;
+}
+
+function sessionOf(request: SessionCarrier): object | undefined {
+  const session = request.session ?? request.raw?.session;
+  return typeof session === 'object' && session !== null ? session : undefined;
 }

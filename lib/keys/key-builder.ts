@@ -109,9 +109,15 @@ export class KeyBuilder {
   }
 }
 
-/** `{}` as GraphQL passes it for a query without arguments: a plain object with no keys. */
+/**
+ * `{}` as GraphQL passes it for a query without arguments: a plain object with no keys. The
+ * `for...in` answers for arguments that have some without allocating (this runs on every
+ * resolver call); only an object with no enumerable key is asked for all of them.
+ */
 function isEmptyObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && Reflect.ownKeys(value).length === 0;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const _ in value) return false;
+  return Reflect.ownKeys(value).length === 0;
 }

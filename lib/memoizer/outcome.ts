@@ -23,8 +23,9 @@ export interface Outcome {
    */
   startedBefore?: number;
   /**
-   * The result is its caller's alone (a resolver that wrote into a new visitor's session):
-   * never stored, and never handed to a caller that joined the execution, which runs again.
+   * The result is its caller's alone (a response that sets a cookie or says it is private, a
+   * resolver or handler that wrote into a new visitor's session): never stored, and never
+   * handed to a caller that joined or followed the execution, which runs again.
    */
   personal?: true;
 }

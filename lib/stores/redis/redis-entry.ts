@@ -13,20 +13,15 @@ const BAR = 0x7c;
  * checked against its marks without decoding the value in Redis.
  */
 export const redisEntry = {
-  encode(entry: StoredEntry): Buffer {
-    const tags = entry.tags?.length ? JSON.stringify(entry.tags) : '';
-    return Buffer.concat([Buffer.from(`${HEADER}${entry.created}|${tags}\n`), entryCodec.pack(entry)]);
-  },
-
   /**
-   * The same bytes under a `cm1p|` header: an entry a Cluster store has written but not yet
-   * made readable (see RedisMemoStore.set). Readers take it for a miss; the scripts order it
-   * by its stamp like any entry.
+   * `pending`: under a `cm1p|` header, an entry a Cluster store has written but not yet made
+   * readable (see RedisMemoStore.set). Readers take it for a miss; the scripts order it by its
+   * stamp like any entry, and making it readable rewrites the one letter that differs.
    */
-  pending(encoded: Buffer): Buffer {
-    const copy = Buffer.from(encoded);
-    copy.write(PENDING_HEADER, 0, 'latin1');
-    return copy;
+  encode(entry: StoredEntry, pending = false): Buffer {
+    const tags = entry.tags?.length ? JSON.stringify(entry.tags) : '';
+    const header = pending ? PENDING_HEADER : HEADER;
+    return Buffer.concat([Buffer.from(`${header}${entry.created}|${tags}\n`), entryCodec.pack(entry)]);
   },
 
   /** How a pending entry stamped `created` starts: what commits or drops only that one. */

@@ -103,12 +103,13 @@ export class RedisMemoStore implements MemoStore {
       // Not checked against any mark or tombstone: callers that joined its execution read again.
       return false;
     }
-    const encoded = redisEntry.encode(entry);
-    const created = String(entry.created);
     const marks = this.keysOf(scope);
     const keys = entry.tags?.length ? [...marks, ...entry.tags.map((tag) => this.tagBase + tag)] : marks;
-    if (!this.connection.client.isCluster) {
+    const isCluster = this.connection.client.isCluster;
+    const encoded = redisEntry.encode(entry, isCluster);
+    if (!isCluster) {
       const head = [key, this.clockKey, this.deletedKey, ...keys];
+      const created = String(entry.created);
       return (await this.call((r) => r.cacheMemoizeStore(head.length, ...head, created, encoded, life))) === 1;
     }
     return this.storeAcrossSlots(key, entry.created, encoded, life, [this.clockKey, this.deletedKey, ...keys]);
@@ -125,13 +126,13 @@ export class RedisMemoStore implements MemoStore {
   private async storeAcrossSlots(
     key: string,
     created: number,
-    encoded: Buffer,
+    pending: Buffer,
     life: number,
     allow: string[],
   ): Promise<boolean> {
     const stamp = String(created);
     const header = redisEntry.pendingHeader(stamp);
-    const placed = await this.call((r) => r.cacheMemoizeWritePending(key, stamp, redisEntry.pending(encoded), life));
+    const placed = await this.call((r) => r.cacheMemoizeWritePending(key, stamp, pending, life));
     if (placed === 0) return false;
     let deleted: string;
     try {

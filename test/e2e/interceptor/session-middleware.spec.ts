@@ -1,18 +1,20 @@
 import { Controller, Get, Injectable, Module, Req, UseInterceptors } from '@nestjs/common';
-import fastifyCookie from '@fastify/cookie';
-import fastifySession from '@fastify/session';
 import type { INestApplication } from '@nestjs/common';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
 import cookieSession from 'cookie-session';
 import expressSession from 'express-session';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
+import { CacheMemoize, CacheMemoizeInterceptor } from '../../../lib/index.js';
 import { Latch, until } from '../../fixtures/http/latch.js';
-import { type SessionRequest, csrfOf, cookiesOf, SESSION_SECRET } from '../../fixtures/http/sessions.js';
+import {
+  type SessionRequest,
+  csrfOf,
+  cookiesOf,
+  SESSION_SECRET,
+  withExpressSession,
+  withFastifySession,
+} from '../../fixtures/http/sessions.js';
 
 /**
  * The real session middleware of both platforms, in front of cached handlers. A first-time
@@ -69,46 +71,40 @@ interface Setup {
   start(): Promise<INestApplication>;
 }
 
-async function nestApp(adapter: ExpressAdapter | FastifyAdapter): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [CacheMemoizeModule.forRoot(), SessionModule],
-  }).compile();
-  return moduleRef.createNestApplication(adapter, { logger: false });
-}
-
-async function withExpress(middleware: Parameters<INestApplication['use']>[0]): Promise<INestApplication> {
-  const app = await nestApp(new ExpressAdapter());
-  app.use(middleware);
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-
-async function withFastifySession(saveUninitialized: boolean): Promise<INestApplication> {
-  const app = (await nestApp(new FastifyAdapter())) as NestFastifyApplication;
-  await app.register(fastifyCookie);
-  await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized });
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-
 const SETUPS: Setup[] = [
   {
     name: 'express-session (saveUninitialized: false)',
     cookieForAll: false,
-    start: () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
+    start: () =>
+      withExpressSession(
+        SessionModule,
+        expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false }),
+      ),
   },
   {
     name: 'express-session (saveUninitialized: true, its default)',
     cookieForAll: true,
-    start: () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: true })),
+    start: () =>
+      withExpressSession(
+        SessionModule,
+        expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: true }),
+      ),
   },
   {
     name: 'cookie-session',
     cookieForAll: false,
-    start: () => withExpress(cookieSession({ name: 'session', keys: [SESSION_SECRET] })),
+    start: () => withExpressSession(SessionModule, cookieSession({ name: 'session', keys: [SESSION_SECRET] })),
   },
-  { name: '@fastify/session (saveUninitialized: false)', cookieForAll: false, start: () => withFastifySession(false) },
-  { name: '@fastify/session (saveUninitialized: true)', cookieForAll: true, start: () => withFastifySession(true) },
+  {
+    name: '@fastify/session (saveUninitialized: false)',
+    cookieForAll: false,
+    start: () => withFastifySession(SessionModule, { saveUninitialized: false }),
+  },
+  {
+    name: '@fastify/session (saveUninitialized: true)',
+    cookieForAll: true,
+    start: () => withFastifySession(SessionModule, { saveUninitialized: true }),
+  },
 ];
 
 describe.each(SETUPS)('session middleware: $name', ({ start, cookieForAll }) => {

@@ -1,5 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
-import fastifySession from '@fastify/session';
 import {
   type CanActivate,
   Controller,
@@ -14,14 +12,9 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import cookieSession from 'cookie-session';
-import expressSession from 'express-session';
 import request from 'supertest';
-import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
-import { type SessionRequest, readCsrf, csrfOf, cookiesOf, SESSION_SECRET } from '../../fixtures/http/sessions.js';
+import { CacheMemoize, CacheMemoizeInterceptor } from '../../../lib/index.js';
+import { type SessionRequest, readCsrf, csrfOf, cookiesOf, sessionSetups } from '../../fixtures/http/sessions.js';
 
 /**
  * A new visitor's session written before the handler runs, while the response still carries
@@ -77,36 +70,7 @@ class FormsController {
 @Module({ controllers: [FormsController], providers: [CsrfGuard] })
 class FormsModule {}
 
-async function nestApp(adapter: ExpressAdapter | FastifyAdapter): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [CacheMemoizeModule.forRoot(), FormsModule],
-  }).compile();
-  return moduleRef.createNestApplication(adapter, { logger: false });
-}
-
-async function withExpress(middleware: Parameters<INestApplication['use']>[0]): Promise<INestApplication> {
-  const app = await nestApp(new ExpressAdapter());
-  app.use(middleware);
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-
-async function withFastifySession(): Promise<INestApplication> {
-  const app = (await nestApp(new FastifyAdapter())) as NestFastifyApplication;
-  await app.register(fastifyCookie);
-  await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized: false });
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-
-const SETUPS: Array<[string, () => Promise<INestApplication>]> = [
-  [
-    'express-session',
-    () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
-  ],
-  ['cookie-session', () => withExpress(cookieSession({ name: 'session', keys: [SESSION_SECRET] }))],
-  ['@fastify/session', withFastifySession],
-];
+const SETUPS = sessionSetups(FormsModule);
 
 describe.each(SETUPS)('session written before the first reading: %s', (_name, start) => {
   let app: INestApplication;

@@ -1,18 +1,11 @@
-import fastifyCookie from '@fastify/cookie';
-import fastifySession from '@fastify/session';
 import { Controller, Get, Module, Req, UseInterceptors } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import cookieSession from 'cookie-session';
-import expressSession from 'express-session';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { CacheMemoize, CacheMemoizeInterceptor, CacheMemoizeModule } from '../../../lib/index.js';
-import { SESSION_SECRET } from '../../fixtures/http/sessions.js';
+import { CacheMemoize, CacheMemoizeInterceptor } from '../../../lib/index.js';
+import { withExpressSession, withFastifySession, sessionSetups } from '../../fixtures/http/sessions.js';
 
 /** A session replaced during the request, and credential headers sent in odd shapes. */
 
@@ -49,34 +42,7 @@ class HeldController {
 @Module({ controllers: [HeldController] })
 class HeldModule {}
 
-async function nestApp(adapter: ExpressAdapter | FastifyAdapter): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [CacheMemoizeModule.forRoot(), HeldModule] }).compile();
-  return moduleRef.createNestApplication(adapter, { logger: false });
-}
-async function withExpress(middleware?: Parameters<INestApplication['use']>[0]): Promise<INestApplication> {
-  const app = await nestApp(new ExpressAdapter());
-  if (middleware) app.use(middleware);
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-async function withFastify(session: boolean): Promise<INestApplication> {
-  const app = (await nestApp(new FastifyAdapter())) as NestFastifyApplication;
-  if (session) {
-    await app.register(fastifyCookie);
-    await app.register(fastifySession, { secret: SESSION_SECRET, cookie: { secure: false }, saveUninitialized: false });
-  }
-  await app.listen(0, '127.0.0.1');
-  return app;
-}
-
-describe.each([
-  [
-    'express-session',
-    () => withExpress(expressSession({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
-  ],
-  ['cookie-session', () => withExpress(cookieSession({ name: 'session', keys: [SESSION_SECRET] }))],
-  ['@fastify/session', () => withFastify(true)],
-] as const)('a new session object replaces the old one: %s', (_n, start) => {
+describe.each(sessionSetups(HeldModule))('a new session object replaces the old one: %s', (_n, start) => {
   let app: INestApplication;
   beforeEach(async () => (app = await start()));
   afterEach(() => app.close());
@@ -106,7 +72,11 @@ function raw(
 
 describe.each([['express'], ['fastify']] as const)('hostile credential headers on %s', (platform) => {
   let app: INestApplication;
-  beforeEach(async () => (app = platform === 'express' ? await withExpress() : await withFastify(false)));
+  beforeEach(
+    async () =>
+      (app =
+        platform === 'express' ? await withExpressSession(HeldModule) : await withFastifySession(HeldModule, false)),
+  );
   afterEach(() => app.close());
   it.each([
     ['an empty Authorization', [['Authorization', '']]],
