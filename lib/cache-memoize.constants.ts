@@ -49,6 +49,48 @@ export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
   'x-auth-token',
 ];
 
+/**
+ * Query parameters whose values are credentials (`?access_token=` as RFC 6750 allows, API keys,
+ * the signature of a pre-signed URL, an OAuth `code`): keys hold a digest of their values. A
+ * name is matched as a parser may read it: escapes decoded, case, `-` and `_` ignored, each part
+ * of a nested name (`user[password]`, `auth.token`) on its own. A false match costs only a less
+ * readable key (the digest keeps every value apart), a missed one a credential in Redis key
+ * names, so short generic names that carry credentials (Google's `key`, OAuth's `code`) count.
+ */
+export const CREDENTIAL_QUERY_NAMES: readonly string[] = [
+  'auth',
+  'authorization',
+  'code',
+  'jwt',
+  'key',
+  'otp',
+  'pass',
+  'pwd',
+  'session',
+  'sid',
+  'sig',
+  'ticket',
+];
+/**
+ * Words that make any query parameter whose name holds them a credential's: `token` covers
+ * `id_token`, `refresh_token` and `X-Amz-Security-Token`, `signature` `X-Amz-Signature`,
+ * `credential` `X-Amz-Credential`, `secret` `client_secret`.
+ */
+export const CREDENTIAL_QUERY_WORDS: readonly string[] = [
+  'accesskey',
+  'apikey',
+  'credential',
+  'passphrase',
+  'passwd',
+  'password',
+  'privatekey',
+  'secret',
+  'sessid',
+  'sessionid',
+  'signature',
+  'token',
+];
+
 /*
  * Metadata that @nestjs/graphql and @nestjs/microservices record on methods. They are optional
  * peers, so their values are spelled here instead of imported: an application without them

@@ -92,8 +92,8 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
 
   /**
    * The parts of the key of a request to a handler without `key`: its host, its path, its sorted query
-   * string and the values of its `vary` headers (a digest for credential headers). Return
-   * `undefined` to not cache the request.
+   * string and the values of its `vary` headers (a digest for credential headers, and for the
+   * values of query parameters named for a credential). Return `undefined` to not cache the request.
    */
   protected trackBy(context: ExecutionContext, handler: CachedHandlerInfo): unknown[] | undefined {
     const request = context.switchToHttp().getRequest<HttpRequest>();

@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { digestOf } from './credential-digest.js';
+import { keyedParam } from './query-credentials.js';
 
 /**
  * What identifies a request to a handler without `key`: its host (tenants on their own
  * hosts, `@Controller({ host })`, must never share entries), its path, its query string with
  * the parameters sorted (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each
- * `vary` header. The parts are encoded canonically into the key by the handler's KeyBuilder.
+ * `vary` header. Credentials, in `vary` headers or in query parameters named for them
+ * (`?access_token=`), are held as digests. The parts are encoded canonically into the key by
+ * the handler's KeyBuilder.
  *
  * `hostname` is the one the platform gives Nest to route `@Controller({ host })` by: behind
  * a trusted proxy it comes from `X-Forwarded-Host`, not `Host`, and every tenant shares one
@@ -39,11 +42,21 @@ const PLAIN_NAME = /^[A-Za-z0-9_-]*$/;
  * nests or strips may be read as another (`a`, `%61`, `[a]` and `a[]` can all be `a`), so
  * two orders would be one entry for two answers, and past a parser's limit the order decides
  * which parameters it drops. Nothing is decoded either: platforms decode malformed escapes
- * differently, and two queries a handler can tell apart must never meet.
+ * differently, and two queries a handler can tell apart must never meet. The values of
+ * credential parameters are digests (`keyedParam`), which keeps them apart as well.
  */
 function sortedQuery(query: string): string {
   const params = query.split('&');
-  if (params.length > PARSER_LIMIT || !params.every((param) => PLAIN_NAME.test(nameOf(param)))) return query;
+  let digested = false;
+  for (let i = 0; i < params.length; i++) {
+    const kept = keyedParam(params[i]);
+    if (kept === params[i]) continue;
+    params[i] = kept;
+    digested = true;
+  }
+  if (params.length > PARSER_LIMIT || !params.every((param) => PLAIN_NAME.test(nameOf(param)))) {
+    return digested ? params.join('&') : query;
+  }
   const names = new Map(params.map((param) => [param, nameOf(param)]));
   return params
     .filter((param) => param !== '')
@@ -75,9 +88,7 @@ function hostName(host: string | undefined): string {
 
 /**
  * The values of the `vary` headers as keys hold them; undefined without `vary`. A credential
- * header's value (a bearer token, a session cookie, an API key) is held as a digest: keys
- * become Redis key names and appear in events and logs, where a token would be a credential
- * for whoever reads them.
+ * header's value (a bearer token, a session cookie, an API key) is held as a digest.
  */
 export function varyValues(
   headers: IncomingHttpHeaders,
@@ -89,11 +100,6 @@ export function varyValues(
     const value = headerValue(headers, name);
     return value !== undefined && variedCredentials.includes(name) ? digestOf(value) : value;
   });
-}
-
-/** 128 bits of SHA-256: distinct values never meet, and the value cannot be read back. */
-function digestOf(value: string): string {
-  return `sha256:${createHash('sha256').update(value).digest('base64url').slice(0, 22)}`;
 }
 
 /** A request header as keys hold it: repeated headers joined as one. */
