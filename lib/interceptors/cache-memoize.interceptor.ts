@@ -5,6 +5,7 @@ import type { CachedHandler, CachedHandlerInfo } from './cached-handler.js';
 import { CachedHandlerRegistry } from './cached-handler.registry.js';
 import { type HandlerCall, HeldRequest } from './held-request.js';
 import { isPersonal } from './personal-request.js';
+import { carriesQueryCredential } from './query-credentials.js';
 import { requestKeyParts, varyValues } from './request-key.js';
 import { type ResolverRequest, resolverRequests } from './resolver-scope.js';
 import { hasSession } from './session-state.js';
@@ -82,12 +83,17 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
       personal:
         request === undefined
           ? !rule.keyed || rule.vary.length > 0
-          : !rule.keyed && isPersonal(request, rule.credentials),
+          : !rule.keyed && (isPersonal(request, rule.credentials) || carriesQueryCredential(this.urlOf(request))),
       varyValues: request && varyValues(request.headers, rule.vary, rule.variedCredentials),
       session: request !== undefined && hasSession(request) ? request : undefined,
     };
     // Nest binds next.handle() to the async context it is called in: call it inside.
     return new Observable((subscriber) => resolverRequests.run(facts, () => next.handle().subscribe(subscriber)));
+  }
+
+  /** The request's URL as sent (its query included), on either platform. */
+  private urlOf(request: HttpRequest): string | undefined {
+    return this.adapterHost.httpAdapter.getRequestUrl(request) as string | undefined;
   }
 
   /**

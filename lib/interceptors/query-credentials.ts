@@ -31,6 +31,19 @@ export function keyedParam(param: string): string {
   return `${name}=${digestOf(param.slice(equals + 1))}`;
 }
 
+/**
+ * Whether the query string of `url` carries a credential (`/graphql?access_token=...`): a
+ * resolver's key never holds the query, so such a request is one user's.
+ */
+export function carriesQueryCredential(url: string | undefined): boolean {
+  const start = url === undefined ? -1 : url.indexOf('?');
+  if (start === -1) return false;
+  for (const param of url!.slice(start + 1).split('&')) {
+    if (keyedParam(param) !== param) return true;
+  }
+  return false;
+}
+
 /** Whether `name` is a credential parameter's, remembered for short names. */
 function isCredential(name: string): boolean {
   if (name.length > NAME_LENGTH_MAX) return isCredentialName(name);

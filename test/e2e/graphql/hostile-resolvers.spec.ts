@@ -11,6 +11,7 @@ import {
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
+import request from 'supertest';
 import { CacheMemoize } from '../../../lib/index.js';
 import { GRAPHQL_SERVERS, type GraphqlApp, startGraphqlApp } from '../../fixtures/graphql/graphql-app.js';
 import { Latch, until } from '../../fixtures/http/latch.js';
@@ -26,7 +27,7 @@ class Shelf {
 }
 
 interface GqlContext {
-  req: { headers: Record<string, string | undefined>; user?: { id: string } };
+  req: { headers: Record<string, string | undefined>; user?: { id: string }; query?: Record<string, unknown> };
 }
 
 /** Authenticates from a header no credential list knows, and says who the user is on `req.user`. */
@@ -69,6 +70,13 @@ class ShelvesResolver {
     return `${context.req.headers.authorization ?? 'anonymous'} #${run}`;
   }
 
+  /** Authenticates by a token in the URL (`/graphql?access_token=`, as RFC 6750 allows). */
+  @Query(() => String)
+  @CacheMemoize('1m')
+  async viewer(@Context() context: GqlContext): Promise<string> {
+    return `viewer ${String(context.req.query?.access_token ?? 'anonymous')} #${this.runs.count('viewer')}`;
+  }
+
   @Query(() => String)
   @UseGuards(SessionGuard)
   @CacheMemoize('1m')
@@ -107,6 +115,31 @@ describe.each(GRAPHQL_SERVERS)('@CacheMemoize on GraphQL resolvers under %s agai
     resolver.latch.open();
     const answers = await Promise.all([alice, anonymous, bob]);
     expect(answers.map((answer) => answer.data.slowMe)).toEqual(['alice #1', 'anonymous #2', 'bob #3']);
+  });
+
+  it("treats a resolver request with a credential in its query string as personal: bob never gets alice's answer", async () => {
+    const post = async (path: string) => {
+      const response = await request(gql.app.getHttpServer())
+        .post(path)
+        .set('content-type', 'application/json')
+        .send({ query: '{ viewer }' });
+      return (response.body as { data: { viewer: string } }).data.viewer;
+    };
+    const answers = [
+      await post('/graphql?access_token=alice'),
+      await post('/graphql?access_token=bob'),
+      await post('/graphql?access%5Ftoken=carol'),
+      await post('/graphql'),
+      await post('/graphql?lang=en'),
+    ];
+    // The anonymous request, and one whose query holds no credential, still share an entry.
+    expect(answers).toEqual([
+      'viewer alice #1',
+      'viewer bob #2',
+      'viewer carol #3',
+      'viewer anonymous #4',
+      'viewer anonymous #4',
+    ]);
   });
 
   it('treats a resolver request whose guard set req.user as personal', async () => {
