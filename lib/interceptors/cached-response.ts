@@ -78,6 +78,23 @@ export function variesBeyondKey(
 }
 
 /**
+ * Whether the pipeline encoded the body itself (it set `Content-Encoding`, which compression
+ * applied after the interceptor never has yet) by the request's `Accept-Encoding` (its `Vary`
+ * names it), which the key does not hold: those bytes are for the clients that accept them.
+ */
+export function encodedForClient(
+  encoding: HeaderValue | undefined,
+  vary: HeaderValue | undefined,
+  keyed: readonly string[],
+): boolean {
+  if (encoding === undefined || encoding === null || String(encoding) === 'identity') return false;
+  if (vary === undefined || vary === null || keyed.includes('accept-encoding')) return false;
+  return String(vary)
+    .split(',')
+    .some((name) => name.trim().toLowerCase() === 'accept-encoding');
+}
+
+/**
  * The request headers a `Vary` value names, lower-cased, but `Accept-Encoding`: compression
  * is applied after the interceptor, so the body it stores never depends on it.
  */

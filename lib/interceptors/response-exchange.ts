@@ -10,6 +10,7 @@ import type { CachedHandler } from './cached-handler.js';
 import {
   type CachedResponse,
   cachedResponse,
+  encodedForClient,
   type HeaderValue,
   isPersonalResponse,
   variesBeyondKey,
@@ -60,6 +61,8 @@ export class ResponseExchange {
     if (reason === 'due') {
       await responseSent(this.response);
       detachSentHeaders(this.response);
+      // Compression may have encoded that hit: its Content-Encoding is not the handler's.
+      (this.response as { removeHeader?(name: string): unknown }).removeHeader?.('content-encoding');
       this.http.status(this.response, this.handler.status);
     }
     const varyBefore = this.header('vary');
@@ -71,6 +74,7 @@ export class ResponseExchange {
       isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), vary) ||
       hasPendingCookies(this.response) ||
       variesBeyondKey(varyBefore, vary, this.handler.vary) ||
+      encodedForClient(this.header('content-encoding'), vary, this.handler.vary) ||
       wroteSession(this.request as SessionCarrier, sessionBefore);
     return {
       value: cachedResponse(status, body, this.capturedHeaders(), personal),
