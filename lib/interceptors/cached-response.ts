@@ -94,6 +94,14 @@ export function encodedForClient(
     .some((name) => name.trim().toLowerCase() === 'accept-encoding');
 }
 
+/** `Vary` as the response has it, with those of `names` it does not name yet added. */
+export function withVary(current: HeaderValue | undefined, names: readonly string[]): string {
+  if (current === undefined || current === null || String(current) === '') return names.join(', ');
+  const named = String(current).toLowerCase().split(',');
+  const missing = names.filter((name) => !named.some((present) => present.trim() === name));
+  return missing.length === 0 ? String(current) : `${String(current)}, ${missing.join(', ')}`;
+}
+
 /**
  * The request headers a `Vary` value names, lower-cased, but `Accept-Encoding`: compression
  * is applied after the interceptor, so the body it stores never depends on it.

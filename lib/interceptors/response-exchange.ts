@@ -14,6 +14,7 @@ import {
   type HeaderValue,
   isPersonalResponse,
   variesBeyondKey,
+  withVary,
 } from './cached-response.js';
 import { detachSentHeaders } from './detached-headers.js';
 import { hasPendingCookies } from './pending-cookies.js';
@@ -107,8 +108,10 @@ export class ResponseExchange {
     if (statusOf(response) !== cached.status) http.status(response, cached.status);
     for (const [name, value] of cached.headers) http.setHeader(response, name, value as string);
     http.setHeader(response, X_CACHE, state);
-    // Shared caches in front (a CDN, a proxy) must key by the same headers we do.
-    if (this.handler.vary.length > 0) http.setHeader(response, 'Vary', this.handler.vary.join(', '));
+    // Shared caches in front (a CDN, a proxy) must key by the same headers we do, and by those
+    // middleware named before (CORS's Origin): its headers differ by them on every response.
+    if (this.handler.vary.length > 0)
+      http.setHeader(response, 'Vary', withVary(this.header('vary'), this.handler.vary));
     if (cached.etag === undefined) return cached.body;
     http.setHeader(response, 'ETag', cached.etag);
     if (!fresh(this.request.headers, { etag: cached.etag })) return cached.body;
