@@ -1,9 +1,11 @@
-import { Controller, Get, Header, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Header, Param, Res, UseInterceptors } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { gunzipSync } from 'node:zlib';
 import { CacheMemoize, CacheMemoizeInterceptor } from '../../../lib/index.js';
 import { compressionFor, type RawResponse, rawRequest } from '../../fixtures/http/compressed.js';
 import { type HttpApp, type Platform, startHttpApp, type StoreKind } from '../../fixtures/http/http-app.js';
+import { Latch, until } from '../../fixtures/http/latch.js';
 import { Runs } from '../../fixtures/http/runs.js';
 
 /**
@@ -24,6 +26,24 @@ class DocsController {
   @CacheMemoize('1m')
   async large(): Promise<object> {
     return { run: this.runs.count('large'), text: LARGE };
+  }
+
+  /** Keyed by its argument: the request is held at the handler until the key is known. */
+  @Get('keyed/:id')
+  @CacheMemoize({ ttl: '1m', key: (id: string) => id })
+  async keyed(@Param('id') id: string): Promise<object> {
+    return { id, run: this.runs.count('keyed'), text: LARGE };
+  }
+
+  readonly latch = new Latch();
+
+  /** Waits for the test, so requests with different encodings join one execution. */
+  @Get('slow')
+  @CacheMemoize('1m')
+  async slow(): Promise<object> {
+    const run = this.runs.count('slow');
+    await this.latch.opened;
+    return { run, text: LARGE };
   }
 
   @Get('small')
@@ -108,6 +128,33 @@ describe.each(MATRIX)('a cached handler behind compression on %s with a %s cache
       { status: 200, cache: 'HIT', encoding: 'gzip', type: 'application/json; charset=utf-8' },
     ]);
     expect(JSON.parse(gunzipSync(gzip.wire).toString())).toEqual(JSON.parse(plain.text));
+  });
+
+  it('serves a handler with key the same way', async () => {
+    const gzip = await get('/docs/keyed/7', { 'accept-encoding': 'gzip' });
+    const none = await get('/docs/keyed/7');
+    const br = await get('/docs/keyed/7', { 'accept-encoding': 'br' });
+    expect([gzip, none, br].map(summary).map((r) => [r.cache, r.encoding])).toEqual([
+      ['MISS', 'gzip'],
+      ['HIT', undefined],
+      ['HIT', 'br'],
+    ]);
+    for (const r of [gzip, none, br]) expect(JSON.parse(r.text)).toEqual({ id: '7', run: 1, text: LARGE });
+  });
+
+  it('gives each client of one shared execution its own encoding', async () => {
+    const controller = http.app.get(DocsController);
+    const pending = ['gzip', 'identity', 'br', ''].map((accept) =>
+      get('/docs/slow', accept === '' ? {} : { 'accept-encoding': accept }),
+    );
+    await until(() => controller.runs.of('slow') === 1);
+    await sleep(50); // the others join the running execution
+    controller.latch.open();
+    const responses = await Promise.all(pending);
+    expect(responses.map((r) => r.headers['content-encoding'])).toEqual(['gzip', undefined, 'br', undefined]);
+    for (const r of responses) expect(JSON.parse(r.text)).toEqual({ run: 1, text: LARGE });
+    expect(JSON.parse(responses[3].wire.toString())).toEqual({ run: 1, text: LARGE });
+    expect(controller.runs.of('slow')).toBe(1);
   });
 
   it('sends a body under the threshold plain, with its length', async () => {
