@@ -34,7 +34,10 @@ export interface CachedHandler extends CachedHandlerInfo {
   readonly instance: object;
   /** The status Nest sets before the handler runs: `@HttpCode()`, else 200. */
   readonly status: number;
-  /** Headers replayed with the body: Content-Type and those of `@Header()` but Set-Cookie, lower-cased. */
+  /**
+   * Headers replayed with the body: Content-Type, Content-Encoding and those of `@Header()` but
+   * Set-Cookie, lower-cased.
+   */
   readonly headerNames: readonly string[];
   /**
    * Never cached: the handler writes the response itself (`@Res()` without passthrough),
@@ -55,9 +58,11 @@ export function routeFacts(
   return {
     status: Reflect.getMetadata(HTTP_CODE_METADATA, method) ?? HttpStatus.OK,
     // A Set-Cookie is one client's: never kept, never replayed (and Fastify would send it twice).
-    headerNames: [...new Set(['content-type', ...headers.map(({ name }) => name.toLowerCase())])].filter(
-      (name) => name !== 'set-cookie',
-    ),
+    // A Content-Encoding the handler set says what its bytes are: without it, compression
+    // would encode them again, and a client that asked for nothing would get gzip.
+    headerNames: [
+      ...new Set(['content-type', 'content-encoding', ...headers.map(({ name }) => name.toLowerCase())]),
+    ].filter((name) => name !== 'set-cookie'),
     // An `@Sse()` route's Observable is its stream: each event is written as it comes.
     passThrough: writesResponseItself(type, methodName) || Reflect.getMetadata(SSE_METADATA, method) === true,
   };

@@ -78,6 +78,31 @@ export function variesBeyondKey(
 }
 
 /**
+ * Whether the pipeline encoded the body itself (it set `Content-Encoding`, which compression
+ * applied after the interceptor never has yet) by the request's `Accept-Encoding` (its `Vary`
+ * names it), which the key does not hold: those bytes are for the clients that accept them.
+ */
+export function encodedForClient(
+  encoding: HeaderValue | undefined,
+  vary: HeaderValue | undefined,
+  keyed: readonly string[],
+): boolean {
+  if (encoding === undefined || encoding === null || String(encoding) === 'identity') return false;
+  if (vary === undefined || vary === null || keyed.includes('accept-encoding')) return false;
+  return String(vary)
+    .split(',')
+    .some((name) => name.trim().toLowerCase() === 'accept-encoding');
+}
+
+/** `Vary` as the response has it, with those of `names` it does not name yet added. */
+export function withVary(current: HeaderValue | undefined, names: readonly string[]): string {
+  if (current === undefined || current === null || String(current) === '') return names.join(', ');
+  const named = String(current).toLowerCase().split(',');
+  const missing = names.filter((name) => !named.some((present) => present.trim() === name));
+  return missing.length === 0 ? String(current) : `${String(current)}, ${missing.join(', ')}`;
+}
+
+/**
  * The request headers a `Vary` value names, lower-cased, but `Accept-Encoding`: compression
  * is applied after the interceptor, so the body it stores never depends on it.
  */

@@ -10,9 +10,11 @@ import type { CachedHandler } from './cached-handler.js';
 import {
   type CachedResponse,
   cachedResponse,
+  encodedForClient,
   type HeaderValue,
   isPersonalResponse,
   variesBeyondKey,
+  withVary,
 } from './cached-response.js';
 import { detachSentHeaders } from './detached-headers.js';
 import { hasPendingCookies } from './pending-cookies.js';
@@ -60,6 +62,8 @@ export class ResponseExchange {
     if (reason === 'due') {
       await responseSent(this.response);
       detachSentHeaders(this.response);
+      // Compression may have encoded that hit: its Content-Encoding is not the handler's.
+      (this.response as { removeHeader?(name: string): unknown }).removeHeader?.('content-encoding');
       this.http.status(this.response, this.handler.status);
     }
     const varyBefore = this.header('vary');
@@ -71,6 +75,7 @@ export class ResponseExchange {
       isPersonalResponse(this.header('set-cookie'), this.header('cache-control'), vary) ||
       hasPendingCookies(this.response) ||
       variesBeyondKey(varyBefore, vary, this.handler.vary) ||
+      encodedForClient(this.header('content-encoding'), vary, this.handler.vary) ||
       wroteSession(this.request as SessionCarrier, sessionBefore);
     return {
       value: cachedResponse(status, body, this.capturedHeaders(), personal),
@@ -103,8 +108,10 @@ export class ResponseExchange {
     if (statusOf(response) !== cached.status) http.status(response, cached.status);
     for (const [name, value] of cached.headers) http.setHeader(response, name, value as string);
     http.setHeader(response, X_CACHE, state);
-    // Shared caches in front (a CDN, a proxy) must key by the same headers we do.
-    if (this.handler.vary.length > 0) http.setHeader(response, 'Vary', this.handler.vary.join(', '));
+    // Shared caches in front (a CDN, a proxy) must key by the same headers we do, and by those
+    // middleware named before (CORS's Origin): its headers differ by them on every response.
+    if (this.handler.vary.length > 0)
+      http.setHeader(response, 'Vary', withVary(this.header('vary'), this.handler.vary));
     if (cached.etag === undefined) return cached.body;
     http.setHeader(response, 'ETag', cached.etag);
     if (!fresh(this.request.headers, { etag: cached.etag })) return cached.body;

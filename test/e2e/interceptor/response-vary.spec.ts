@@ -42,6 +42,13 @@ class GreetingController {
     return greet(language);
   }
 
+  /** The header in the key only: the interceptor names it in Vary. */
+  @Get('option')
+  @CacheMemoize({ ttl: '1m', vary: ['accept-language'] })
+  async option(@Headers('accept-language') language?: string): Promise<object> {
+    return greet(language);
+  }
+
   runs = 0;
 
   /** Varies on Accept-Encoding only: compression, applied after the body is stored. */
@@ -121,6 +128,16 @@ describe.each<Platform>(['express', 'fastify'])('Vary set by CORS before the han
       'HIT',
       first.body,
     ]);
+  });
+  it('keeps Vary: Origin beside the vary headers, on the miss and the hit', async () => {
+    const get = (origin: string) =>
+      request(app.getHttpServer()).get('/greeting/option').set('Origin', origin).set('Accept-Language', 'fr');
+    const miss = await get('https://a.example').expect(200);
+    const hit = await get('https://b.example').expect(200);
+    // A CDN keys by Vary: without Origin, b's Allow-Origin would be served to a.
+    for (const r of [miss, hit]) expect(r.headers['vary']).toMatch(/(^|, *)origin(,|$)/i);
+    expect([hit.headers['x-cache'], hit.headers['access-control-allow-origin']]).toEqual(['HIT', 'https://b.example']);
+    expect(hit.headers['vary']).toMatch(/accept-language/i);
   });
 });
 
