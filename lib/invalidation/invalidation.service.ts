@@ -7,6 +7,7 @@ import { MemoizedMethodRegistry } from '../memoizer/memoized-method.registry.js'
 import { CacheRegistry } from '../caches/cache.registry.js';
 import { ALL_MARK, prefixMark, tagMark } from '../stores/marks.js';
 import type { MethodArgs, MethodName, MethodResult } from './invalidation.types.js';
+import { detachFlights, invalidateCall, peekCall, refreshCall } from './method-operations.js';
 import { CacheMemoizeTelemetry } from '../observability/cache-memoize.telemetry.js';
 import type { InvalidationKind } from '../observability/instruments.js';
 
@@ -32,7 +33,7 @@ export class InvalidationService {
     if (!this.settings.enabled) return;
     const { memoized } = this.methods.find(type, method);
     const { alias, owner } = memoized.config;
-    await this.telemetry.invalidation('call', [alias], owner, () => memoized.invalidate(args));
+    await this.telemetry.invalidation('call', [alias], owner, () => invalidateCall(memoized, args));
   }
 
   /** Runs the method now, stores and returns its result. Needs a singleton provider. */
@@ -43,7 +44,7 @@ export class InvalidationService {
   ): Promise<MethodResult<T, K>> {
     const { memoized, instance } = this.methods.find(type, method);
     if (!instance) throw new CacheConfigError(Messages.refreshNeedsSingleton(memoized.config.owner));
-    return (await memoized.refresh(instance, args)) as MethodResult<T, K>;
+    return (await refreshCall(memoized, instance, args)) as MethodResult<T, K>;
   }
 
   /** The cached value of one call, or `undefined`; the method is not run. */
@@ -53,7 +54,7 @@ export class InvalidationService {
     ...args: MethodArgs<T, K>
   ): Promise<MethodResult<T, K> | undefined> {
     if (!this.settings.enabled) return undefined;
-    return (await this.methods.find(type, method).memoized.peek(args)) as MethodResult<T, K> | undefined;
+    return (await peekCall(this.methods.find(type, method).memoized, args)) as MethodResult<T, K> | undefined;
   }
 
   /** The full key of one call, as stored. */
@@ -103,7 +104,7 @@ export class InvalidationService {
             }
             // Only now: a call arriving before the marks were written may still join, one arriving after may not.
             for (const memoized of this.methods.all())
-              if (memoized.config.alias === alias.name) memoized.detachFlights(marks);
+              if (memoized.config.alias === alias.name) detachFlights(memoized, marks);
           }),
         );
       },

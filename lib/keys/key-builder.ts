@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { MAX_ENCODED_KEY_LENGTH } from '../cache-memoize.constants.js';
 import { Messages } from '../cache-memoize.messages.js';
 import { CacheKeyError } from '../errors.js';
-import { encodeValue, UnencodableValueError } from './canonical-encoder.js';
+import { encodeValue } from './canonical-encoder.js';
+import { UnencodableValueError } from './unencodable-value.error.js';
 
 /** How many primitive arguments' keys a method remembers before starting over. */
 const RECENT_KEYS_MAX = 4_096;

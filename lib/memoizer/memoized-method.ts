@@ -1,19 +1,14 @@
 import { defer, from, mergeMap, type Observable } from 'rxjs';
-import { Messages } from '../cache-memoize.messages.js';
-import { asStoreError, CacheMemoizeTimeoutError } from '../errors.js';
 import type { HitTier } from '../interfaces/cache-memoize-event.interface.js';
-import { tagMark } from '../stores/marks.js';
 import type { StoredEntry } from '../stores/memo-store.interface.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
-import { settleWithin } from '../utils/with-timeout.js';
 import { deepCopy } from '../serialization/deep-copy.js';
 import { type Compute, MethodExecutions } from './method-executions.js';
 import type { MethodConfig } from './method-config.js';
 import { MethodTelemetry } from './method-telemetry.js';
+import { MethodMisses } from './method-misses.js';
 import { asOutcome, type Outcome } from './outcome.js';
 import { replayObservable } from './run-original.js';
-
-const SOFT_TIMEOUT = Symbol('soft-timeout');
 
 /**
  * One decorated method in one application: looks its key up, hands misses to its
@@ -23,7 +18,10 @@ const SOFT_TIMEOUT = Symbol('soft-timeout');
  */
 export class MemoizedMethod {
   readonly telemetry: MethodTelemetry;
-  private readonly executions: MethodExecutions;
+  /** Its executions; on demand, InvalidationService starts and detaches them too (see invalidation/method-operations.ts). */
+  readonly executions: MethodExecutions;
+  /** What a call does when no fresh entry answers it (see method-misses.ts). */
+  private readonly misses: MethodMisses;
 
   constructor(
     readonly config: MethodConfig,
@@ -32,6 +30,7 @@ export class MemoizedMethod {
   ) {
     this.telemetry = new MethodTelemetry(config, log);
     this.executions = new MethodExecutions(config, original, this.telemetry);
+    this.misses = new MethodMisses(config, this.executions, this.telemetry);
   }
 
   get stats() {
@@ -74,16 +73,16 @@ export class MemoizedMethod {
     try {
       found = this.config.store.get(key, this.config.scope, now);
     } catch (error) {
-      return this.afterStoreError(error, instance, args, key, compute).then(deliver);
+      return this.misses.afterStoreError(error, instance, args, key, compute).then(deliver);
     }
-    if (found === undefined) return this.recompute(instance, args, key, undefined, compute).then(deliver);
+    if (found === undefined) return this.misses.recompute(instance, args, key, undefined, compute).then(deliver);
     if (found instanceof Promise) {
       return found.then(
         (entry) =>
           entry === undefined
-            ? this.recompute(instance, args, key, undefined, compute).then(deliver)
+            ? this.misses.recompute(instance, args, key, undefined, compute).then(deliver)
             : settled(this.found(instance, args, key, entry, compute, Date.now(), 'remote'), deliver),
-        (error) => this.afterStoreError(error, instance, args, key, compute).then(deliver),
+        (error) => this.misses.afterStoreError(error, instance, args, key, compute).then(deliver),
       );
     }
     return settled(this.found(instance, args, key, found, compute, now, 'local'), deliver);
@@ -92,50 +91,6 @@ export class MemoizedMethod {
   /** `keyExtra`: values the key holds besides the arguments (a handler's `vary` headers). */
   keyFor(args: unknown[], keyExtra?: unknown[]): string {
     return this.config.keys.build(args, keyExtra);
-  }
-
-  /** Recomputes now, stores and returns the value; concurrent calls join this execution. */
-  async refresh(instance: object, args: unknown[]): Promise<unknown> {
-    const key = this.keyFor(args);
-    const outcome = await this.executions.start(instance, args, key, undefined, 'refresh');
-    if (outcome.failure !== undefined) throw outcome.failure;
-    return this.valueOf(outcome);
-  }
-
-  /** The fresh cached value, without calling the method. */
-  async peek(args: unknown[]): Promise<unknown> {
-    const entry = await this.config.store.get(this.keyFor(args), this.config.scope);
-    return entry && entry.freshUntil > Date.now() ? this.valueOf(entry) : undefined;
-  }
-
-  async invalidate(args: unknown[]): Promise<void> {
-    const key = this.keyFor(args);
-    this.executions.forget(key);
-    try {
-      await this.config.store.delete(key);
-    } catch (error) {
-      throw asStoreError(
-        error,
-        Messages.invalidationFailed(`InvalidationService.invalidate(${this.config.owner})`, this.config.alias),
-      );
-    }
-    this.telemetry.emit('invalidate', key);
-  }
-
-  /**
-   * After `marks` were invalidated on this method's alias: a call from now on must not join
-   * an execution that began before, so every running one is left to finish on its own
-   * (its result is refused by the store). Tags are only known once a result is in, so any
-   * tagged method lets go of its executions on a tag invalidation.
-   */
-  detachFlights(marks: readonly string[]): void {
-    const { scope, tags } = this.config;
-    const hit = marks.some((mark) =>
-      mark.startsWith('tag:')
-        ? typeof tags === 'function' || (tags !== undefined && tags.some((tag) => tagMark(tag) === mark))
-        : scope.marks.includes(mark),
-    );
-    if (hit) this.executions.forgetAll();
   }
 
   valueOf(outcome: Outcome): unknown {
@@ -199,7 +154,7 @@ export class MemoizedMethod {
     now: number,
     tier: HitTier,
   ): Outcome | Promise<Outcome> {
-    if (entry.freshUntil <= now) return this.recompute(instance, args, key, entry, compute);
+    if (entry.freshUntil <= now) return this.misses.recompute(instance, args, key, entry, compute);
     this.telemetry.stats.hits++;
     if (tier === 'local') this.telemetry.stats.localHits++;
     if (this.config.onHit !== undefined) this.telemetry.callback(this.config.onHit, instance, args, key, entry.value);
@@ -210,61 +165,6 @@ export class MemoizedMethod {
         .catch((error) => this.telemetry.refreshFailed(error, key));
     }
     return entry;
-  }
-
-  /** A miss, or an entry past its ttl that may still be served if the recompute fails. */
-  private async recompute(
-    instance: object,
-    args: unknown[],
-    key: string,
-    stale: StoredEntry | undefined,
-    compute: Compute | undefined,
-  ): Promise<Outcome> {
-    this.telemetry.stats.misses++;
-    if (this.config.onMiss !== undefined) this.telemetry.callback(this.config.onMiss, instance, args, key, undefined);
-    const started = performance.now();
-    const flight = this.executions.join(instance, args, key, compute);
-    try {
-      const outcome = await this.withinHardTimeout(stale === undefined ? flight : this.withinSoftTimeout(flight), key);
-      if (outcome === SOFT_TIMEOUT) return this.serveStale(stale!, key, undefined);
-      this.telemetry.emit('miss', key, undefined, performance.now() - started);
-      return outcome;
-    } catch (error) {
-      if (stale === undefined) throw error;
-      return this.serveStale(stale, key, error);
-    }
-  }
-
-  private withinSoftTimeout(flight: Promise<Outcome>): Promise<Outcome | typeof SOFT_TIMEOUT> {
-    const ms = this.config.timeoutMs;
-    return ms === undefined ? flight : settleWithin(flight, ms, () => SOFT_TIMEOUT);
-  }
-
-  private withinHardTimeout<T>(flight: Promise<T>, key: string): Promise<T> {
-    const ms = this.config.hardTimeoutMs;
-    if (ms === undefined) return flight;
-    return settleWithin(flight, ms, () => {
-      throw new CacheMemoizeTimeoutError(Messages.hardTimeout(this.config.owner, ms, key));
-    });
-  }
-
-  private serveStale(stale: StoredEntry, key: string, error: unknown): Outcome {
-    this.telemetry.stats.stale++;
-    this.telemetry.emit('stale', key, error);
-    return stale;
-  }
-
-  private afterStoreError(
-    error: unknown,
-    instance: object,
-    args: unknown[],
-    key: string,
-    compute: Compute | undefined,
-  ): Promise<Outcome> {
-    this.telemetry.storeError(error, key, Messages.storeFailed(this.config.owner, this.config.alias));
-    this.telemetry.stats.storeBypasses++;
-    this.telemetry.emit('bypass', key);
-    return this.executions.run(instance, args, compute);
   }
 
   private deliverObservable(result: Outcome | Promise<Outcome>): Observable<unknown> {

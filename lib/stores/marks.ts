@@ -7,7 +7,7 @@ import type { EntryScope, StoredEntry } from './memo-store.interface.js';
  * invalidated. An entry is checked against the marks of its scope and of its tags, and
  * **a mark stamped at or after the entry's `created` voids it**. Stamps and marks of one
  * store come from one source (a counter in memory; on Redis the same Lua clock that issues
- * both, see redis-scripts.ts), so "at or after" is exact: a computation whose stamp is not
+ * both, see redis/lua/library.ts), so "at or after" is exact: a computation whose stamp is not
  * strictly later than a mark may have read data from before the invalidation.
  */
 export const ALL_MARK = '*';

@@ -1,4 +1,5 @@
-import { encodeValue, UnencodableValueError } from '../../lib/keys/canonical-encoder.js';
+import { encodeValue } from '../../lib/keys/canonical-encoder.js';
+import { UnencodableValueError } from '../../lib/keys/unencodable-value.error.js';
 
 class Point {
   constructor(

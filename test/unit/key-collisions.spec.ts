@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { encodeValue, UnencodableValueError } from '../../lib/keys/canonical-encoder.js';
+import { encodeValue } from '../../lib/keys/canonical-encoder.js';
+import { UnencodableValueError } from '../../lib/keys/unencodable-value.error.js';
 
 /**
  * A randomized attack on "distinct or CacheKeyError, never shared": many values of a rich

@@ -4,7 +4,7 @@ import { withTimeout } from '../../utils/with-timeout.js';
 import { Acknowledgements } from './acknowledgements.js';
 import { BusChannel, type BusChannelListener } from './bus-channel.js';
 import { busMessages, type BusMessage, type Invalidation } from './bus-messages.js';
-import type { MarksAnnouncement } from '../redis/redis.store.js';
+import type { MarksAnnouncement } from '../redis/redis-scripts.js';
 import type { LocalTier } from './local-tier.js';
 import { clearInterval, clearTimeout, performance, setInterval, setTimeout } from '../../utils/real-time.js';
 

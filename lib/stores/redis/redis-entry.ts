@@ -15,7 +15,7 @@ const BAR = 0x7c;
 export const redisEntry = {
   /**
    * `pending`: under a `cm1p|` header, an entry a Cluster store has written but not yet made
-   * readable (see RedisMemoStore.set). Readers take it for a miss; the scripts order it by its
+   * readable (see cluster-store.ts). Readers take it for a miss; the scripts order it by its
    * stamp like any entry, and making it readable rewrites the one letter that differs.
    */
   encode(entry: StoredEntry, pending = false): Buffer {

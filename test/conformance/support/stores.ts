@@ -54,7 +54,7 @@ async function keysOf(client: Redis | Cluster, namespace: string): Promise<Array
   return found;
 }
 
-/** The clock key of an alias (see redis-scripts.ts), beside its marks. */
+/** The clock key of an alias (see lib/stores/redis/lua/library.ts), beside its marks. */
 const ALIAS_CLOCK = /__marks\}:[^:]+:clock$/;
 
 async function evictFrom(client: Redis | Cluster, namespace: string, choose: (key: string) => boolean) {
