@@ -23,7 +23,9 @@ export class ResultStore {
    * gives false (see Outcome.refused): callers that joined the execution may have started
    * after an invalidation in another process resolved, so they read the store again rather
    * than take it. Failures are reported, not thrown, except for a refresh, which must not
-   * resolve unless its value took effect (see refreshNotStored).
+   * resolve unless its value took effect (see refreshNotStored). A refresh, in the background
+   * (`due`) or not, whose result is not stored drops the entry: the freshest answer says the
+   * cached one is outdated, so the next caller gets the method's.
    */
   async save(
     instance: object,
@@ -43,17 +45,29 @@ export class ResultStore {
       const entry = buildEntry(this.config, outcome, created, context);
       if (entry !== undefined) {
         seal?.();
-        return await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
+        const stored = await this.config.store.set(key, entry, this.config.scope, reason === 'refresh');
+        // A refresh's stores drop the key themselves when its entry expired on the way (`replaces`).
+        if (!stored && reason === 'due' && entry.staleUntil <= Date.now()) await this.dropInBackground(key);
+        return stored;
       }
     } catch (error) {
       if (reason === 'refresh') return this.refreshNotStored(key, error);
       if (error instanceof EntryEncodeError) this.telemetry.notEncodable(error, key);
       else if (error instanceof CacheConfigError) this.telemetry.misconfigured(error, key);
-      else this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
+      else return this.notStored(error, key);
+      // The result itself is at fault, not the store: a background refresh drops what it replaced.
+      if (reason === 'due') await this.dropInBackground(key);
       return false;
     }
     // `unless` kept the result out. A refresh still took effect: the value it replaced must go.
     if (reason === 'refresh') await this.drop(key);
+    else if (reason === 'due') await this.dropInBackground(key);
+    return false;
+  }
+
+  /** A store failure: its write may have landed, so nothing is dropped. */
+  private notStored(error: unknown, key: string): false {
+    this.telemetry.storeError(error, key, Messages.notStored(this.config.owner, this.config.alias));
     return false;
   }
 
@@ -85,6 +99,19 @@ export class ResultStore {
       await this.config.store.delete(key);
     } catch (error) {
       throw asStoreError(error, Messages.refreshNotStored(this.config.owner, this.config.alias));
+    }
+  }
+
+  /**
+   * `drop` for a background refresh (`refreshAfter`): no caller waits on it to take effect, and
+   * callers that joined it to replace an expired entry must not fail on the store, so a failed
+   * drop is reported (as any store failure, see MethodTelemetry.storeError), not thrown.
+   */
+  private async dropInBackground(key: string): Promise<void> {
+    try {
+      await this.config.store.delete(key);
+    } catch (error) {
+      this.notStored(error, key);
     }
   }
 

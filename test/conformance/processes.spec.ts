@@ -3,7 +3,8 @@ import { requireRedisServer, uniqueNamespace } from '../support/redis-harness.js
 import { RedisCluster } from '../support/redis-cluster.js';
 import { RedisServer } from '../support/redis-server.js';
 import { WorkerProcess } from '../support/worker-process.js';
-import { ConsistencyChecker, formatReport } from './support/consistency-checker.js';
+import { ConsistencyChecker } from './support/consistency-checker.js';
+import { formatReport } from './support/consistency-report.js';
 import { expectConformant } from './support/known-failures.js';
 import { runSeed } from './support/random.js';
 import { PROCESS_OPERATIONS } from './support/settings.js';

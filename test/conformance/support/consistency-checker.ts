@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CheckerOptions, CheckerTarget, ComputationPlan } from './checker-options.js';
+import type { CheckerReport } from './consistency-report.js';
 import {
+  type BackgroundRefresh,
   covers,
   describeInvalidation,
   INVALIDATION_KINDS,
   type Invalidation,
   isKept,
-  type InvalidationKind,
   METHODS,
   type MethodId,
   randomInvalidation,
@@ -19,88 +21,12 @@ import type { Source } from './services.js';
 import { EventSequence, VersionedDatabase } from './source-of-truth.js';
 import { stallEventLoop } from './stall.js';
 
-/** Where the checker's operations go: one application in this process, or worker processes ("lanes"). */
-export interface CheckerTarget {
-  readonly lanes: number;
-  call(lane: number, method: MethodId, id: number): Promise<Reading>;
-  invalidate(lane: number, invalidation: Invalidation): Promise<Reading | undefined>;
-  /** Blocks the lane's event loop for `ms`. */
-  stall(lane: number, ms: number): Promise<void>;
-}
-
-/** How a computation behaves once it has read its row: a delay, and now and then a blocked event loop. */
-export interface ComputationPlan {
-  reading: Reading;
-  delayMs: number;
-  stallMs: number;
-}
-
-/** Something that happens once, when the run reaches operation `at` (e.g. killing Redis). */
-export interface RunEvent {
-  at: number;
-  name: string;
-  run(): Promise<void>;
-}
-
-export interface CheckerOptions {
-  /** Names the store in the report. */
-  store: string;
-  seed: number;
-  operations: number;
-  /** Concurrent callers, each making one operation at a time. */
-  callers?: number;
-  /** Invalidation kinds to make; all five by default. */
-  kinds?: readonly InvalidationKind[];
-  /** Share of operations that are invalidations. */
-  invalidationShare?: number;
-  /** Chance that an operation is a stall of a lane's event loop. */
-  stallChance?: number;
-  /** Chance that a computation blocks its event loop after reading its row. */
-  computationStallChance?: number;
-  stallMs?: readonly [number, number];
-  /** How long a computation takes after reading its row. */
-  delayMs?: readonly [number, number];
-  /** Chance that a write before an invalidation deletes a row (or, for a deleted row, twice that it restores it). */
-  deleteChance?: number;
-  /** Chance that an Inventory.stock reading asks for a 1 ms ttl. */
-  shortTtlChance?: number;
-  /** Chance that invalidate() or refresh() of a key is made as read, write, invalidate, read again. */
-  readAroundChance?: number;
-  events?: readonly RunEvent[];
-}
-
 /** The invalidation that a call had to respect: the latest-issued one covering its key that had resolved before it started. */
 interface Floor {
   issued: number;
   resolved: number;
   lane: number;
-  invalidation: Invalidation;
-}
-
-export interface Violation {
-  what: 'stale value' | 'stale refresh' | 'wrong value';
-  call: string;
-  lane: number;
-  started: number;
-  got: Reading;
-  floor?: { by: string; kind: InvalidationKind; issued: number; resolved: number; lane: number };
-}
-
-export interface CheckerReport {
-  store: string;
-  seed: number;
-  operations: number;
-  calls: number;
-  /** Calls that started after some invalidation covering their key had resolved, so the rule applied. */
-  checked: number;
-  /** Calls and resolved refreshes whose result the cache keeps not at all (a deleted row) or for 1 ms: see isKept. */
-  notKept: { calls: number; refreshes: number };
-  invalidations: Record<InvalidationKind, { resolved: number; rejected: number }>;
-  stalls: number;
-  callErrors: string[];
-  violations: Violation[];
-  events: string[];
-  ms: number;
+  invalidation: Invalidation | BackgroundRefresh;
 }
 
 /**
@@ -134,7 +60,7 @@ export class ConsistencyChecker {
       operations: 0,
       calls: 0,
       checked: 0,
-      notKept: { calls: 0, refreshes: 0 },
+      notKept: { calls: 0, refreshes: 0, background: 0 },
       invalidations: invalidations as CheckerReport['invalidations'],
       stalls: 0,
       callErrors: [],
@@ -157,6 +83,25 @@ export class ConsistencyChecker {
       delayMs: this.computations.int(min, max),
       stallMs: stalls ? this.computations.int(stallMin, stallMax) : 0,
     };
+  }
+
+  /**
+   * A `refreshAfter` recompute in the background has landed (its result stored, or not) with
+   * `reading`, in `lane`. One whose result is not kept must have dropped the entry it outdated:
+   * calls starting from now must not get a value computed before it read its row.
+   */
+  backgroundRefreshed(reading: Reading, lane = 0): void {
+    if (isKept(reading)) return;
+    this.report.notKept.background++;
+    const { method, id, seq: issued } = reading;
+    const known = this.floors.get(cell(method, id));
+    if (known === undefined || known.issued < issued)
+      this.floors.set(cell(method, id), {
+        issued,
+        resolved: this.sequence.next(),
+        lane,
+        invalidation: { kind: 'refreshAfter', method, id },
+      });
   }
 
   /** The source of truth for methods running in this process. */
@@ -290,39 +235,4 @@ export class ConsistencyChecker {
 
 function cell(method: MethodId, id: number): string {
   return `${method}:${id}`;
-}
-
-/** The report as a few lines: the numbers, the first violations, and how to replay the run. */
-export function formatReport(report: CheckerReport): string {
-  const kinds = INVALIDATION_KINDS.map((kind) => {
-    const { resolved, rejected } = report.invalidations[kind];
-    return `${kind} ${resolved}${rejected ? ` (+${rejected} rejected)` : ''}`;
-  }).join(', ');
-  const byKind = new Map<string, number>();
-  for (const v of report.violations) {
-    const key = v.floor ? `after ${v.floor.kind}` : v.what;
-    byKind.set(key, (byKind.get(key) ?? 0) + 1);
-  }
-  const lines = [
-    `conformance [${report.store}] seed ${report.seed}: ${report.operations} operations in ${report.ms} ms, ` +
-      `${report.calls} calls (${report.checked} checked against an earlier invalidation), ${report.stalls} stalls; ` +
-      `results not kept: ${report.notKept.calls} calls, ${report.notKept.refreshes} refreshes; ` +
-      `invalidations: ${kinds}`,
-    `  violations: ${report.violations.length}` +
-      (byKind.size ? ` (${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')})` : '') +
-      `; call errors: ${report.callErrors.length}`,
-  ];
-  if (report.events.length) lines.push(`  events: ${report.events.join('; ')}`);
-  for (const v of report.violations.slice(0, 5)) {
-    const { got, floor } = v;
-    lines.push(
-      `  ${v.what}: ${v.call} started at #${v.started} on lane ${v.lane} got version ${got?.version}${got?.deleted ? ' (deleted row)' : ''}${got?.ttlMs ? ` (ttl ${got.ttlMs} ms)` : ''} computed at #${got?.seq} on lane ${got?.lane}` +
-        (floor
-          ? `, but ${floor.by} was made at #${floor.issued} and resolved at #${floor.resolved} (lane ${floor.lane})`
-          : ''),
-    );
-  }
-  for (const error of report.callErrors.slice(0, 3)) lines.push(`  call error: ${error}`);
-  lines.push(`  replay: CONFORMANCE_SEED=${report.seed}`);
-  return lines.join('\n');
 }

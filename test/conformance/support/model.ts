@@ -36,6 +36,13 @@ export function tagsOf(method: MethodId, id: number): string[] {
 /** A ttl short enough that Inventory.stock's entry expires at once (before, or just after, it reaches the store). */
 export const SHORT_TTL_MS = 1;
 
+/**
+ * Inventory.stock's `refreshAfter`: a hit on an entry older than this returns it and recomputes it
+ * in the background. Short, so most of its hits start one; a recompute whose result is not kept
+ * (a deleted row, a 1 ms ttl) must drop the entry it outdated (see BackgroundRefresh).
+ */
+export const STOCK_REFRESH_AFTER_MS = 10;
+
 /** Whether the cache keeps `reading` for long: not a deleted row of Inventory.stock (`unless`), nor a 1 ms one. */
 export function isKept(reading: Reading): boolean {
   return reading.method !== 'Inventory.stock' || (!reading.deleted && reading.ttlMs !== SHORT_TTL_MS);
@@ -60,6 +67,21 @@ export type Invalidation =
   | { kind: 'invalidateTags'; tags: string[] }
   | { kind: 'invalidatePrefix'; prefix: string }
   | { kind: 'invalidateAll' };
+
+/**
+ * Not an invalidation the checker makes, but one the cache makes itself: a `refreshAfter`
+ * recompute in the background (of Inventory.stock) whose result the cache does not keep. Once
+ * it has landed, its key must not return a value computed before it: the entry it outdated is
+ * dropped, as refresh() drops it.
+ */
+export interface BackgroundRefresh {
+  kind: 'refreshAfter';
+  method: MethodId;
+  id: number;
+}
+
+/** What a call's floor (the latest invalidation it must respect) can be. */
+export type FloorKind = InvalidationKind | BackgroundRefresh['kind'];
 
 /** Whether `invalidation` voids the entry of `method(id)`. */
 export function covers(invalidation: Invalidation, method: MethodId, id: number): boolean {
@@ -107,11 +129,13 @@ export function rowsWrittenBefore(invalidation: Invalidation, random: Random): n
   }
 }
 
-export function describeInvalidation(invalidation: Invalidation): string {
+export function describeInvalidation(invalidation: Invalidation | BackgroundRefresh): string {
   switch (invalidation.kind) {
     case 'invalidate':
     case 'refresh':
       return `${invalidation.kind}(${invalidation.method}, ${invalidation.id})`;
+    case 'refreshAfter':
+      return `a background refresh of ${invalidation.method}(${invalidation.id}) that kept nothing`;
     case 'invalidateTags':
       return `invalidateTags(${invalidation.tags.join(', ')})`;
     case 'invalidatePrefix':

@@ -1,3 +1,4 @@
+import { ResultStore } from '../../../lib/memoizer/result-store.js';
 import type { EntryScope, MemoStore, StoredEntry } from '../../../lib/stores/memo-store.interface.js';
 
 /** Passes every call on to the real store; a planted bug overrides the one it breaks. */
@@ -67,4 +68,20 @@ export class ExpiredRefreshKept extends PlantedBug {
     if (entry.staleUntil <= Date.now()) return true;
     return this.inner.set(key, entry, scope, replaces);
   }
+}
+
+/**
+ * A planted bug, the memoizer's behaviour until a background refresh learned to drop what it
+ * outdated: a `refreshAfter` recompute whose result is not stored (`unless` keeps a deleted row
+ * out, a 1 ms entry expires on the way) leaves the entry it was to replace, which is served
+ * until its ttl. Not a store's bug, so it replaces the drop on ResultStore's prototype, for
+ * every application, until the returned function puts it back.
+ */
+export function skipBackgroundDrops(): () => void {
+  const prototype = ResultStore.prototype as unknown as { dropInBackground(key: string): Promise<void> };
+  const drop = prototype.dropInBackground;
+  prototype.dropInBackground = async () => undefined;
+  return () => {
+    prototype.dropInBackground = drop;
+  };
 }

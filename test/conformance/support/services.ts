@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CacheMemoize } from '../../../lib/index.js';
-import { type MethodId, type Reading, SHORT_TTL_MS, tagsOf } from './model.js';
+import { type MethodId, type Reading, SHORT_TTL_MS, STOCK_REFRESH_AFTER_MS, tagsOf } from './model.js';
 import { stallEventLoop } from './stall.js';
 
 /** Where the memoized methods read their row: in the test process, or over IPC from a worker. */
@@ -28,9 +28,11 @@ export class Inventory {
    * A method whose results are sometimes not stored: `unless` keeps a deleted row out (the
    * "don't cache not-found" idiom), and a row that asks for a 1 ms ttl has its entry expire
    * before or just after it reaches the store. A refresh whose result is not stored must
-   * still leave no process serving the value it replaced.
+   * still leave no process serving the value it replaced, and so must a `refreshAfter`
+   * recompute in the background.
    */
   @CacheMemoize({
+    refreshAfter: STOCK_REFRESH_AFTER_MS,
     ttl: ({ result }) => result.ttlMs ?? '1h',
     tags: ({ args, result }) => {
       // Something slow between the entry's expiry and the store (a large clone, a blocked event
