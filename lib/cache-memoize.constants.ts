@@ -52,8 +52,9 @@ export const DEFAULT_CREDENTIAL_HEADERS: readonly string[] = [
 /**
  * Query parameters whose values are credentials (`?access_token=` as RFC 6750 allows, API keys,
  * the signature of a pre-signed URL, an OAuth `code`): keys hold a digest of their values. A
- * name is matched as a parser may read it: escapes decoded, case, `-` and `_` ignored, each part
- * of a nested name (`user[password]`, `auth.token`) on its own. A false match costs only a less
+ * name is matched as a parser may read it: escapes decoded, case ignored, `-` and `_` either
+ * joining words (`api_key`) or ending a part (`user_key`), each part of a nested name
+ * (`user[password]`, `auth.token`) on its own. A false match costs only a less
  * readable key (the digest keeps every value apart), a missed one a credential in Redis key
  * names, so short generic names that carry credentials (Google's `key`, OAuth's `code`) count.
  */

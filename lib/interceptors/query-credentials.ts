@@ -36,12 +36,23 @@ export function keyedParam(param: string): string {
  * resolver's key never holds the query, so such a request is one user's.
  */
 export function carriesQueryCredential(url: string | undefined): boolean {
-  const start = url === undefined ? -1 : url.indexOf('?');
+  const start = url === undefined ? -1 : queryStart(url);
   if (start === -1) return false;
   for (const param of url!.slice(start + 1).split('&')) {
     if (keyedParam(param) !== param) return true;
   }
   return false;
+}
+
+/**
+ * Where the query of `url` (as sent) starts: at its first `?`, or at a `#` before it, which
+ * Fastify's router reads as `?` (`/a#token=x` hands the handler `{ token: 'x' }`) and
+ * Express drops as a fragment. -1 without one.
+ */
+export function queryStart(url: string): number {
+  const mark = url.indexOf('?');
+  const hash = url.indexOf('#');
+  return hash !== -1 && (mark === -1 || hash < mark) ? hash : mark;
 }
 
 /** Whether `name` is a credential parameter's, remembered for short names. */
@@ -68,5 +79,7 @@ function isCredentialName(name: string): boolean {
       .replace(/\+/g, ' ')
       .replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
-  return CREDENTIAL_NAME.test(read.toLowerCase().replace(/[-_]/g, ''));
+  // `-` and `_` join the words of one name (`api_key` is `apikey`) or end a name (`user_key` holds `key`).
+  const lower = read.toLowerCase();
+  return CREDENTIAL_NAME.test(lower) || CREDENTIAL_NAME.test(lower.replace(/[-_]/g, ''));
 }

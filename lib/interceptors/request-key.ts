@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { digestOf } from './credential-digest.js';
-import { keyedParam } from './query-credentials.js';
+import { keyedParam, queryStart } from './query-credentials.js';
 
 /**
  * What identifies a request to a handler without `key`: its host (tenants on their own
- * hosts, `@Controller({ host })`, must never share entries), its path, its query string with
- * the parameters sorted (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each
+ * hosts, `@Controller({ host })`, must never share entries), its path, its query string (after
+ * `?`, or after a `#` before it, which Fastify reads as the query) with the parameters sorted (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each
  * `vary` header. Credentials, in `vary` headers or in query parameters named for them
  * (`?access_token=`), are held as digests. The parts are encoded canonically into the key by
  * the handler's KeyBuilder.
@@ -21,8 +21,10 @@ export function requestKeyParts(
   vary: readonly string[],
   variedCredentials: readonly string[] = [],
 ): unknown[] {
-  const mark = url.indexOf('?');
-  const path = mark === -1 ? url : url.slice(0, mark);
+  const mark = queryStart(url);
+  // The path keeps a `#` that starts the query (Express reads none after it): only a path that
+  // ends in `#` had one, so `/a#b=1`, `/a?b=1` and `/a?#b=1` never meet.
+  const path = mark === -1 ? url : url.slice(0, url[mark] === '#' ? mark + 1 : mark);
   const host = hostName(hostname);
   if (mark === -1 && vary.length === 0) return [host, path];
   const parts: unknown[] = [host, path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];
