@@ -2,7 +2,14 @@ import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { CacheMemoize, CacheMemoizeInterceptor, type CacheMemoizeEvent } from '../../../lib/index.js';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import {
+  CacheMemoize,
+  CacheMemoizeInterceptor,
+  type CacheMemoizeEvent,
+  CacheMemoizeModule,
+} from '../../../lib/index.js';
 import { rawRequest } from '../../fixtures/http/compressed.js';
 import { type HttpApp, type Platform, startHttpApp } from '../../fixtures/http/http-app.js';
 import { REDIS_URL } from '../../fixtures/http/shared-redis-cache.js';
@@ -95,4 +102,36 @@ describe.each<Platform>(['express', 'fastify'])('unusual query strings with cred
       expect(await keysHolding([token])).toEqual([]);
     },
   );
+});
+
+/*
+ * Known gap: Fastify's `useSemicolonDelimiter: true` (off by default since Fastify 5) reads
+ * `/report;access_token=...` as `/report?access_token=...`, but the key splits the query at `?`
+ * and `#` only, so the token sits in the key's path. Splitting at `;` as well cannot be done
+ * blindly: on Express (and on Fastify without the option) `;` belongs to the path
+ * (`/files/:name` matches `/files/a;b=1`), where sorting what follows would merge two paths.
+ * A fix must ask the Fastify instance whether the option is on.
+ */
+describe('a query after ; on Fastify with useSemicolonDelimiter', () => {
+  it.failing('holds no credential in a key', async () => {
+    const events: CacheMemoizeEvent[] = [];
+    const moduleRef = await Test.createTestingModule({
+      controllers: [ReportController],
+      imports: [CacheMemoizeModule.forRoot({ onEvent: (e) => events.push(e) })],
+    }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(
+      new FastifyAdapter({ useSemicolonDelimiter: true }),
+      { logger: false },
+    );
+    await app.listen(0, '127.0.0.1');
+    try {
+      const token = secret();
+      const response = await rawRequest(app.getHttpServer(), `/report;access_token=${token}`);
+      expect(JSON.parse(response.text)).toEqual({ query: { access_token: token } });
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.filter((event) => event.key.includes(token))).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
 });
