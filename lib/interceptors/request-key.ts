@@ -5,8 +5,8 @@ import { keyedParam, queryStart } from './query-credentials.js';
 /**
  * What identifies a request to a handler without `key`: its host (tenants on their own
  * hosts, `@Controller({ host })`, must never share entries), its path, its query string (after
- * `?`, or after a `#` before it, which Fastify reads as the query) with the parameters sorted (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each
- * `vary` header. Credentials, in `vary` headers or in query parameters named for them
+ * `?`, or after a `#` before it, which Fastify reads as the query) with the parameters sorted
+ * (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each `vary` header. Credentials, in `vary` headers or in query parameters named for them
  * (`?access_token=`), are held as digests. The parts are encoded canonically into the key by
  * the handler's KeyBuilder.
  *
