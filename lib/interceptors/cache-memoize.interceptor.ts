@@ -5,7 +5,7 @@ import type { CachedHandler, CachedHandlerInfo } from './cached-handler.js';
 import { CachedHandlerRegistry } from './cached-handler.registry.js';
 import { type HandlerCall, HeldRequest } from './held-request.js';
 import { isPersonal } from './personal-request.js';
-import { carriesQueryCredential } from './query-credentials.js';
+import { carriesQueryCredential, queryDelimiters } from './query-credentials.js';
 import { requestKeyParts, varyValues } from './request-key.js';
 import { type ResolverRequest, resolverRequests } from './resolver-scope.js';
 import { hasSession } from './session-state.js';
@@ -27,6 +27,8 @@ const LAST = { defaultValue: undefined };
  */
 @Injectable()
 export class CacheMemoizeInterceptor implements NestInterceptor {
+  private queryDelimiters?: string;
+
   constructor(
     private readonly handlers: CachedHandlerRegistry,
     /** Platform-neutral access to requests and responses, for subclasses too. */
@@ -83,7 +85,8 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
       personal:
         request === undefined
           ? !rule.keyed || rule.vary.length > 0
-          : !rule.keyed && (isPersonal(request, rule.credentials) || carriesQueryCredential(this.urlOf(request))),
+          : !rule.keyed &&
+            (isPersonal(request, rule.credentials) || carriesQueryCredential(this.urlOf(request), this.delimiters())),
       varyValues: request && varyValues(request.headers, rule.vary, rule.variedCredentials),
       session: request !== undefined && hasSession(request) ? request : undefined,
     };
@@ -112,7 +115,13 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
       request.headers,
       handler.vary,
       handler.variedCredentials,
+      this.delimiters(),
     );
+  }
+
+  /** What starts a URL's query on this platform (see queryDelimiters), read once. */
+  private delimiters(): string {
+    return (this.queryDelimiters ??= queryDelimiters(this.adapterHost.httpAdapter?.getInstance()));
   }
 
   /**

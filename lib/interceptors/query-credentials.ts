@@ -35,8 +35,8 @@ export function keyedParam(param: string): string {
  * Whether the query string of `url` carries a credential (`/graphql?access_token=...`): a
  * resolver's key never holds the query, so such a request is one user's.
  */
-export function carriesQueryCredential(url: string | undefined): boolean {
-  const start = url === undefined ? -1 : queryStart(url);
+export function carriesQueryCredential(url: string | undefined, delimiters: string): boolean {
+  const start = url === undefined ? -1 : queryStart(url, delimiters);
   if (start === -1) return false;
   for (const param of url!.slice(start + 1).split('&')) {
     if (keyedParam(param) !== param) return true;
@@ -45,14 +45,31 @@ export function carriesQueryCredential(url: string | undefined): boolean {
 }
 
 /**
- * Where the query of `url` (as sent) starts: at its first `?`, or at a `#` before it, which
- * Fastify's router reads as `?` (`/a#token=x` hands the handler `{ token: 'x' }`) and
- * Express drops as a fragment. -1 without one.
+ * The characters that start a URL's query as the platform's router reads it: `?`, and `#`,
+ * which Fastify's router reads as `?` (`/a#token=x` hands the handler `{ token: 'x' }`; Express
+ * drops it as a fragment); on Fastify with `useSemicolonDelimiter`, `;` as well.
  */
-export function queryStart(url: string): number {
-  const mark = url.indexOf('?');
-  const hash = url.indexOf('#');
-  return hash !== -1 && (mark === -1 || hash < mark) ? hash : mark;
+export function queryDelimiters(platform: unknown): string {
+  const config = (platform as { initialConfig?: FastifyConfig } | undefined)?.initialConfig;
+  if (config === undefined) return '?#';
+  // Fastify 5 reads it from `routerOptions`, or (deprecated) from the top level.
+  const semicolons = config.routerOptions?.useSemicolonDelimiter ?? config.useSemicolonDelimiter;
+  return semicolons === true ? '?#;' : '?#';
+}
+
+interface FastifyConfig {
+  useSemicolonDelimiter?: boolean;
+  routerOptions?: { useSemicolonDelimiter?: boolean };
+}
+
+/** Where the query of `url` (as sent) starts: at the first of `delimiters`; -1 without one. */
+export function queryStart(url: string, delimiters: string): number {
+  let start = -1;
+  for (const delimiter of delimiters) {
+    const at = url.indexOf(delimiter);
+    if (at !== -1 && (start === -1 || at < start)) start = at;
+  }
+  return start;
 }
 
 /** Whether `name` is a credential parameter's, remembered for short names. */

@@ -20,11 +20,12 @@ export function requestKeyParts(
   headers: IncomingHttpHeaders,
   vary: readonly string[],
   variedCredentials: readonly string[] = [],
+  delimiters = '?#',
 ): unknown[] {
-  const mark = queryStart(url);
-  // The path keeps a `#` that starts the query (Express reads none after it): only a path that
-  // ends in `#` had one, so `/a#b=1`, `/a?b=1` and `/a?#b=1` never meet.
-  const path = mark === -1 ? url : url.slice(0, url[mark] === '#' ? mark + 1 : mark);
+  const mark = queryStart(url, delimiters);
+  // The path keeps a `#` or `;` that starts the query (Express reads none after a `#`): only a
+  // path that ends in one had it, so `/a#b=1`, `/a;b=1`, `/a?b=1` and `/a?#b=1` never meet.
+  const path = mark === -1 ? url : url.slice(0, url[mark] === '?' ? mark : mark + 1);
   const host = hostName(hostname);
   if (mark === -1 && vary.length === 0) return [host, path];
   const parts: unknown[] = [host, path, mark === -1 ? '' : sortedQuery(url.slice(mark + 1))];

@@ -105,33 +105,52 @@ describe.each<Platform>(['express', 'fastify'])('unusual query strings with cred
 });
 
 /*
- * Known gap: Fastify's `useSemicolonDelimiter: true` (off by default since Fastify 5) reads
- * `/report;access_token=...` as `/report?access_token=...`, but the key splits the query at `?`
- * and `#` only, so the token sits in the key's path. Splitting at `;` as well cannot be done
- * blindly: on Express (and on Fastify without the option) `;` belongs to the path
- * (`/files/:name` matches `/files/a;b=1`), where sorting what follows would merge two paths.
- * A fix must ask the Fastify instance whether the option is on.
+ * Fastify's `useSemicolonDelimiter: true` (off by default since Fastify 5, set at the top level
+ * or in `routerOptions`) reads `/report;access_token=...` as `/report?access_token=...`: the
+ * key then starts the query at `;` too. Without the option `;` belongs to the path, as on
+ * Express (`/files/:name` matches `/files/a;b=1`).
  */
-describe('a query after ; on Fastify with useSemicolonDelimiter', () => {
-  it.failing('holds no credential in a key', async () => {
-    const events: CacheMemoizeEvent[] = [];
+describe.each([
+  ['at the top level', { useSemicolonDelimiter: true }],
+  ['in routerOptions', { routerOptions: { useSemicolonDelimiter: true } }],
+])('a query after ; on Fastify with useSemicolonDelimiter %s', (_where, options) => {
+  let app: NestFastifyApplication;
+  const events: CacheMemoizeEvent[] = [];
+
+  beforeEach(async () => {
+    events.length = 0;
     const moduleRef = await Test.createTestingModule({
       controllers: [ReportController],
       imports: [CacheMemoizeModule.forRoot({ onEvent: (e) => events.push(e) })],
     }).compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(
-      new FastifyAdapter({ useSemicolonDelimiter: true }),
-      { logger: false },
+    app = moduleRef.createNestApplication<NestFastifyApplication>(
+      new FastifyAdapter(options as ConstructorParameters<typeof FastifyAdapter>[0]),
+      {
+        logger: false,
+      },
     );
     await app.listen(0, '127.0.0.1');
-    try {
-      const token = secret();
-      const response = await rawRequest(app.getHttpServer(), `/report;access_token=${token}`);
-      expect(JSON.parse(response.text)).toEqual({ query: { access_token: token } });
-      expect(events.length).toBeGreaterThan(0);
-      expect(events.filter((event) => event.key.includes(token))).toEqual([]);
-    } finally {
-      await app.close();
+  });
+  afterEach(() => app.close());
+
+  it('holds no credential in a key', async () => {
+    const token = secret();
+    const response = await rawRequest(app.getHttpServer(), `/report;access_token=${token}`);
+    expect(JSON.parse(response.text)).toEqual({ query: { access_token: token } });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.filter((event) => event.key.includes(token))).toEqual([]);
+  });
+
+  it('keeps two tokens apart, and a query after ; apart from the same after ?', async () => {
+    const bodies = [];
+    for (const path of ['/report;access_token=a', '/report;access_token=b', '/report?access_token=a']) {
+      const response = await rawRequest(app.getHttpServer(), path);
+      bodies.push([JSON.parse(response.text), response.headers['x-cache']]);
     }
+    expect(bodies).toEqual([
+      [{ query: { access_token: 'a' } }, 'MISS'],
+      [{ query: { access_token: 'b' } }, 'MISS'],
+      [{ query: { access_token: 'a' } }, 'MISS'],
+    ]);
   });
 });
