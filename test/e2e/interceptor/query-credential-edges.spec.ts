@@ -1,18 +1,10 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import {
-  CacheMemoize,
-  CacheMemoizeInterceptor,
-  type CacheMemoizeEvent,
-  CacheMemoizeModule,
-} from '../../../lib/index.js';
+import { type CacheMemoizeEvent, CacheMemoizeModule } from '../../../lib/index.js';
 import { rawRequest } from '../../fixtures/http/compressed.js';
-import { type HttpApp, type Platform, startHttpApp } from '../../fixtures/http/http-app.js';
-import { REDIS_URL } from '../../fixtures/http/shared-redis-cache.js';
+import type { HttpApp, Platform } from '../../fixtures/http/http-app.js';
+import { ReportController, type ReportApp, secret, startReportApp } from '../../fixtures/http/query-report.js';
 
 /**
  * Query strings as a hostile or unusual client sends them: a query after `#` (Fastify's router
@@ -20,57 +12,21 @@ import { REDIS_URL } from '../../fixtures/http/shared-redis-cache.js';
  * names built of two words joined by `_` or `-` (3scale's `user_key`, an `auth_code`). Neither
  * may put a credential into a key, and two queries a handler tells apart never share an entry.
  */
-@Controller('report')
-@UseInterceptors(CacheMemoizeInterceptor)
-class ReportController {
-  @Get()
-  @CacheMemoize('1m')
-  async report(@Query() query: Record<string, unknown>): Promise<object> {
-    return { query: { ...query } };
-  }
-}
-
-const secret = () => randomBytes(9).toString('hex');
-
 describe.each<Platform>(['express', 'fastify'])('unusual query strings with credentials, on %s', (platform) => {
+  let app: ReportApp;
   let http: HttpApp;
-  let redis: Redis;
-  const events: CacheMemoizeEvent[] = [];
   beforeEach(async () => {
-    events.length = 0;
-    http = await startHttpApp(
-      platform,
-      'redis',
-      { controllers: [ReportController] },
-      { onEvent: (e) => events.push(e) },
-    );
-    redis = new Redis(REDIS_URL);
+    app = await startReportApp(platform);
+    ({ http } = app);
   });
-  afterEach(async () => {
-    await http.close();
-    redis.disconnect();
-  });
+  afterEach(() => app.close());
+  const keysHolding = (secrets: string[]) => app.keysHolding(secrets);
 
   /** Sent as written: supertest would cut a fragment off. */
   const raw = async (path: string) => {
     const response = await rawRequest(http.server, path);
     return { cache: response.headers['x-cache'], body: JSON.parse(response.text) as unknown };
   };
-
-  /** Every key in Redis, and every key an event named, that holds one of `secrets`. */
-  async function keysHolding(secrets: string[]): Promise<string[]> {
-    const found: string[] = [];
-    for (const value of secrets) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `*${value}*`, 'COUNT', 1000);
-        found.push(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      found.push(...events.map((event) => event.key).filter((key) => key.includes(value)));
-    }
-    return found;
-  }
 
   it('holds no credential sent after a #, which Fastify reads as the query', async () => {
     const token = secret();

@@ -1,63 +1,25 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { CacheMemoize, CacheMemoizeInterceptor, type CacheMemoizeEvent } from '../../../lib/index.js';
-import { type HttpApp, type Platform, startHttpApp } from '../../fixtures/http/http-app.js';
-import { REDIS_URL } from '../../fixtures/http/shared-redis-cache.js';
+import type { CacheMemoizeEvent } from '../../../lib/index.js';
+import type { HttpApp, Platform } from '../../fixtures/http/http-app.js';
+import { type ReportApp, secret, startReportApp } from '../../fixtures/http/query-report.js';
 
 /**
  * A credential sent in the query string (`?access_token=` as RFC 6750 allows, an API key, a
  * pre-signed URL's signature, an OAuth code) keys the entry like any parameter, each value its
  * own entry, but never appears in a key: keys are Redis key names, and events and logs carry them.
  */
-@Controller('report')
-@UseInterceptors(CacheMemoizeInterceptor)
-class ReportController {
-  @Get()
-  @CacheMemoize('1m')
-  async report(@Query() query: Record<string, unknown>): Promise<object> {
-    return { query: { ...query } };
-  }
-}
-
-const secret = () => randomBytes(9).toString('hex');
-
 describe.each<Platform>(['express', 'fastify'])('credentials in query strings, on %s', (platform) => {
+  let app: ReportApp;
   let http: HttpApp;
-  let redis: Redis;
-  const events: CacheMemoizeEvent[] = [];
+  let events: CacheMemoizeEvent[];
   beforeEach(async () => {
-    events.length = 0;
-    http = await startHttpApp(
-      platform,
-      'redis',
-      { controllers: [ReportController] },
-      { onEvent: (e) => events.push(e) },
-    );
-    redis = new Redis(REDIS_URL);
+    app = await startReportApp(platform);
+    ({ http, events } = app);
   });
-  afterEach(async () => {
-    await http.close();
-    redis.disconnect();
-  });
+  afterEach(() => app.close());
+  const keysHolding = (secrets: string[]) => app.keysHolding(secrets);
 
   const get = (query: string) => request(http.server).get(`/report?${query}`).expect(200);
-
-  /** Every key in Redis, and every key an event named, that holds one of `secrets`. */
-  async function keysHolding(secrets: string[]): Promise<string[]> {
-    const found: string[] = [];
-    for (const value of secrets) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `*${value}*`, 'COUNT', 1000);
-        found.push(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      found.push(...events.map((event) => event.key).filter((key) => key.includes(value)));
-    }
-    return found;
-  }
 
   it.each([
     'access_token',
