@@ -47,13 +47,15 @@ export class WorkerProcess {
 
   /**
    * Answers the worker's own requests, `{ request, args }`, with `{ reply, result }`: how a
-   * worker reads a source of truth kept in the test process.
+   * worker reads a source of truth kept in the test process. Gives what stops answering.
    */
-  answer(handler: (...args: never[]) => unknown): void {
-    this.child.on('message', (message: { request?: number; args?: unknown[] }) => {
+  answer(handler: (...args: never[]) => unknown): () => void {
+    const listener = (message: { request?: number; args?: unknown[] }) => {
       if (message.request === undefined || this.exited) return;
       this.child.send({ reply: message.request, result: handler(...((message.args ?? []) as never[])) });
-    });
+    };
+    this.child.on('message', listener);
+    return () => void this.child.off('message', listener);
   }
 
   call<T>(op: string, ...args: unknown[]): Promise<T> {

@@ -2,14 +2,14 @@ import { randomInt } from 'node:crypto';
 import { type RandomGenerator, unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 
 /**
- * The seed of this run: `CONFORMANCE_SEED` when set (to replay a failure), else a fresh one.
- * Every report prints it.
+ * The seed of this run: the environment's `variable` when set (to replay a failure), else a
+ * fresh one. Every report prints it.
  */
-export function runSeed(): number {
-  const given = process.env.CONFORMANCE_SEED;
+export function runSeed(variable = 'CONFORMANCE_SEED'): number {
+  const given = process.env[variable];
   if (given === undefined || given === '') return randomInt(2 ** 31);
   const seed = Number(given);
-  if (!Number.isSafeInteger(seed)) throw new Error(`CONFORMANCE_SEED must be an integer, got '${given}'`);
+  if (!Number.isSafeInteger(seed)) throw new Error(`${variable} must be an integer, got '${given}'`);
   return seed;
 }
 
