@@ -164,14 +164,15 @@ const summary = (fault: string, report: CoherenceReport) =>
       await Promise.all(workers.map((worker) => worker.stop()));
       workers = await start(planted);
       // A stale value is served only if a read of the row comes after the drop and before the next
-      // background refresh of it: up to three runs, as above.
+      // background refresh of it. One run in four or so shows none, so up to six runs: a
+      // sound checker never finds one, so retrying hides no false alarm.
       let violations = 0;
-      for (let run = 0; run < 3 && violations === 0; run++) {
+      for (let run = 0; run < 6 && violations === 0; run++) {
         const report = await check(`planted bug (${what}), no fault`);
         violations = report.violations.filter((violation) => violation.after === 'background drop').length;
       }
       expect(violations).toBeGreaterThan(0);
     },
-    60_000,
+    120_000,
   );
 });
