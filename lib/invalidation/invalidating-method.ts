@@ -39,7 +39,10 @@ export class InvalidatingMethod implements MemoizedCall {
     const result: unknown = this.original.apply(instance, args);
     if (isObservable(result)) return this.afterCompletion(result, args);
     if (result instanceof Promise || typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
-      return Promise.resolve(result).then((value) => this.apply(args, value).then(() => value));
+      // A Promise of an Observable (run by Nest as the method's output) succeeds when the Observable completes.
+      return Promise.resolve(result).then((value) =>
+        isObservable(value) ? this.afterCompletion(value, args) : this.apply(args, value).then(() => value),
+      );
     }
     throw new CacheConfigError(Messages.invalidateNotAsync(this.config.owner));
   }
