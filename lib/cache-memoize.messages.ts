@@ -229,6 +229,9 @@ export const Messages = {
   invalidComputedTargets: (owner: string, option: string) =>
     `the ${option} function of @CacheInvalidate on ${owner} returned something other than a list of non-empty strings; ` +
     `the method ran, but nothing was invalidated`,
+  invalidateFailedAfterRun: (owner: string) =>
+    `${owner} ran, but its @CacheInvalidate did not take effect (the store failed; see cause), so entries may stay ` +
+    `until their ttl. Calling ${owner} again would run it again: once the store is back, invalidate with InvalidationService.`,
   invalidateFailed: (owner: string) =>
     `${owner}: @CacheInvalidate could not reach the cache; the result is returned, but entries may stay until their ttl`,
   invalidEnabled: (value: unknown) =>

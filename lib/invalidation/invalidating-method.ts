@@ -1,7 +1,7 @@
 import { isObservable, Observable } from 'rxjs';
 import { Messages } from '../cache-memoize.messages.js';
 import type { MemoizedCall } from '../decorators/trampoline.js';
-import { CacheConfigError } from '../errors.js';
+import { CacheConfigError, CacheStoreError } from '../errors.js';
 import type { InvalidateContext, InvalidateTargets } from '../interfaces/invalidate-options.interface.js';
 import { isTagList } from '../explorer/option-shapes.js';
 import type { RateLimitedLogger } from '../utils/rate-limited-logger.js';
@@ -86,7 +86,10 @@ export class InvalidatingMethod implements MemoizedCall {
     }
     const failure = (await Promise.allSettled(calls)).find((outcome) => outcome.status === 'rejected');
     if (failure === undefined) return;
-    if (this.config.throwOnStoreError) throw failure.reason;
+    if (this.config.throwOnStoreError) {
+      // Named for the method the caller called, not for InvalidationService, which the caller never called.
+      throw new CacheStoreError(Messages.invalidateFailedAfterRun(this.config.owner), { cause: failure.reason });
+    }
     this.log.error(this.config.owner, Messages.invalidateFailed(this.config.owner), failure.reason);
   }
 

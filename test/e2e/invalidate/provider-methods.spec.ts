@@ -378,6 +378,9 @@ describe('@CacheInvalidate on a Redis alias', () => {
       const error = await posts.rename(1, 'offline').catch((failure: unknown) => failure);
       expect(error).toBeInstanceOf(CacheStoreError);
       expect((error as CacheStoreError).code).toBe('E_CACHE_STORE');
+      // Named for the method the caller called, which ran: retrying it would run the write again.
+      expect((error as CacheStoreError).message).toMatch(/^PostsService\.rename ran, but its @CacheInvalidate/);
+      expect((error as CacheStoreError).cause).toBeInstanceOf(CacheStoreError);
       expect(posts.table.posts.get(1)!.title).toBe('offline');
     } finally {
       await server.restart();
