@@ -123,6 +123,14 @@ describe.each<Setup>(['tcp', 'redis', 'hybrid'])('@CacheMemoize on @MessagePatte
     expect(prices.runs.of('price:a')).toBe(1);
   });
 
+  it('keys the payload by its content: field order and undefined fields do not matter, a Date does', async () => {
+    const at = new Date(0);
+    await send('price', { sku: 'a', region: 'eu', at });
+    await send('price', { at: new Date(0), region: 'eu', sku: 'a', coupon: undefined });
+    expect(prices.runs.of('price:a')).toBe(1);
+    expect(await send('price', { sku: 'a', region: 'eu', at: new Date(1) })).toEqual({ sku: 'a', run: 2 });
+  });
+
   it('keys a handler without parameter decorators by its payload', async () => {
     await send('stock', { sku: 'a' });
     expect(await send('stock', { sku: 'a' })).toEqual({ sku: 'a', run: 1 });
