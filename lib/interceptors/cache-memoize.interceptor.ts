@@ -95,8 +95,8 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
   }
 
   /** The request's URL as sent (its query included), on either platform. */
-  private urlOf(request: HttpRequest): string | undefined {
-    return this.adapterHost.httpAdapter.getRequestUrl(request) as string | undefined;
+  private urlOf(request: HttpRequest): string {
+    return this.adapterHost.httpAdapter.getRequestUrl(request) as string;
   }
 
   /**
@@ -110,7 +110,7 @@ export class CacheMemoizeInterceptor implements NestInterceptor {
     // The host name Nest routes `@Controller({ host })` by (X-Forwarded-Host behind a trusted proxy).
     const hostname = http.getRequestHostname(request) as string | undefined;
     return requestKeyParts(
-      http.getRequestUrl(request),
+      this.urlOf(request),
       hostname,
       request.headers,
       handler.vary,

@@ -51,13 +51,7 @@ export function isPersonalResponse(
   if (cacheControl !== undefined && cacheControl !== null && PRIVATE_CACHE_CONTROL.test(String(cacheControl))) {
     return true;
   }
-  return (
-    vary !== undefined &&
-    vary !== null &&
-    String(vary)
-      .split(',')
-      .some((name) => name.trim() === '*')
-  );
+  return headerNames(vary).includes('*');
 }
 
 /**
@@ -88,17 +82,14 @@ export function encodedForClient(
   keyed: readonly string[],
 ): boolean {
   if (encoding === undefined || encoding === null || String(encoding) === 'identity') return false;
-  if (vary === undefined || vary === null || keyed.includes('accept-encoding')) return false;
-  return String(vary)
-    .split(',')
-    .some((name) => name.trim().toLowerCase() === 'accept-encoding');
+  return !keyed.includes('accept-encoding') && headerNames(vary).includes('accept-encoding');
 }
 
 /** `Vary` as the response has it, with those of `names` it does not name yet added. */
 export function withVary(current: HeaderValue | undefined, names: readonly string[]): string {
-  if (current === undefined || current === null || String(current) === '') return names.join(', ');
-  const named = String(current).toLowerCase().split(',');
-  const missing = names.filter((name) => !named.some((present) => present.trim() === name));
+  const named = headerNames(current);
+  if (named.length === 0) return names.join(', ');
+  const missing = names.filter((name) => !named.includes(name));
   return missing.length === 0 ? String(current) : `${String(current)}, ${missing.join(', ')}`;
 }
 
@@ -107,11 +98,16 @@ export function withVary(current: HeaderValue | undefined, names: readonly strin
  * is applied after the interceptor, so the body it stores never depends on it.
  */
 export function varyNames(value: unknown): string[] {
+  return headerNames(value).filter((name) => name !== 'accept-encoding');
+}
+
+/** The names a list header (`Vary`) holds, trimmed and lower-cased. */
+function headerNames(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   return String(value)
     .split(',')
     .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== '' && name !== 'accept-encoding');
+    .filter((name) => name !== '');
 }
 
 /**

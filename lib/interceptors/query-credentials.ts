@@ -24,24 +24,28 @@ const seen = new Map<string, boolean>();
  * a digest is digested in turn.
  */
 export function keyedParam(param: string): string {
+  if (!isCredentialParam(param)) return param;
   const equals = param.indexOf('=');
-  if (equals === -1 || equals === param.length - 1) return param;
-  const name = param.slice(0, equals);
-  if (!isCredential(name)) return param;
-  return `${name}=${digestOf(param.slice(equals + 1))}`;
+  return `${param.slice(0, equals)}=${digestOf(param.slice(equals + 1))}`;
+}
+
+/** Whether `param` (`name=value`, as sent) gives a credential parameter a value. */
+function isCredentialParam(param: string): boolean {
+  const equals = param.indexOf('=');
+  return equals !== -1 && equals !== param.length - 1 && isCredential(param.slice(0, equals));
 }
 
 /**
  * Whether the query string of `url` carries a credential (`/graphql?access_token=...`): a
  * resolver's key never holds the query, so such a request is one user's.
  */
-export function carriesQueryCredential(url: string | undefined, delimiters: string): boolean {
-  const start = url === undefined ? -1 : queryStart(url, delimiters);
+export function carriesQueryCredential(url: string, delimiters: string): boolean {
+  const start = queryStart(url, delimiters);
   if (start === -1) return false;
-  for (const param of url!.slice(start + 1).split('&')) {
-    if (keyedParam(param) !== param) return true;
-  }
-  return false;
+  return url
+    .slice(start + 1)
+    .split('&')
+    .some((param) => isCredentialParam(param));
 }
 
 /**
@@ -51,11 +55,13 @@ export function carriesQueryCredential(url: string | undefined, delimiters: stri
  */
 export function queryDelimiters(platform: unknown): string {
   const config = (platform as { initialConfig?: FastifyConfig } | undefined)?.initialConfig;
-  if (config === undefined) return '?#';
   // Fastify 5 reads it from `routerOptions`, or (deprecated) from the top level.
-  const semicolons = config.routerOptions?.useSemicolonDelimiter ?? config.useSemicolonDelimiter;
-  return semicolons === true ? '?#;' : '?#';
+  const semicolons = config?.routerOptions?.useSemicolonDelimiter ?? config?.useSemicolonDelimiter;
+  return semicolons === true ? `${QUERY_DELIMITERS};` : QUERY_DELIMITERS;
 }
+
+/** What starts a query on every platform (see queryDelimiters). */
+export const QUERY_DELIMITERS = '?#';
 
 interface FastifyConfig {
   useSemicolonDelimiter?: boolean;

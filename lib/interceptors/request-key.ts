@@ -1,14 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { digestOf } from './credential-digest.js';
-import { keyedParam, queryStart } from './query-credentials.js';
+import { keyedParam, QUERY_DELIMITERS, queryStart } from './query-credentials.js';
 
 /**
  * What identifies a request to a handler without `key`: its host (tenants on their own
  * hosts, `@Controller({ host })`, must never share entries), its path, its query string (after
  * `?`, or after a `#` before it, which Fastify reads as the query) with the parameters sorted
- * (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each `vary` header. Credentials, in `vary` headers or in query parameters named for them
- * (`?access_token=`), are held as digests. The parts are encoded canonically into the key by
- * the handler's KeyBuilder.
+ * (`?b=2&a=1` and `?a=1&b=2` are one entry), and the value of each `vary` header.
+ * Credentials, in `vary` headers or in query parameters named for them (`?access_token=`),
+ * are held as digests. The parts are encoded canonically into the key by the handler's
+ * KeyBuilder.
  *
  * `hostname` is the one the platform gives Nest to route `@Controller({ host })` by: behind
  * a trusted proxy it comes from `X-Forwarded-Host`, not `Host`, and every tenant shares one
@@ -20,7 +21,7 @@ export function requestKeyParts(
   headers: IncomingHttpHeaders,
   vary: readonly string[],
   variedCredentials: readonly string[] = [],
-  delimiters = '?#',
+  delimiters = QUERY_DELIMITERS,
 ): unknown[] {
   const mark = queryStart(url, delimiters);
   // The path keeps a `#` or `;` that starts the query (Express reads none after a `#`): only a
@@ -49,16 +50,9 @@ const PLAIN_NAME = /^[A-Za-z0-9_-]*$/;
  * credential parameters are digests (`keyedParam`), which keeps them apart as well.
  */
 function sortedQuery(query: string): string {
-  const params = query.split('&');
-  let digested = false;
-  for (let i = 0; i < params.length; i++) {
-    const kept = keyedParam(params[i]);
-    if (kept === params[i]) continue;
-    params[i] = kept;
-    digested = true;
-  }
+  const params = query.split('&').map(keyedParam);
   if (params.length > PARSER_LIMIT || !params.every((param) => PLAIN_NAME.test(nameOf(param)))) {
-    return digested ? params.join('&') : query;
+    return params.join('&');
   }
   const names = new Map(params.map((param) => [param, nameOf(param)]));
   return params
